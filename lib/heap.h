@@ -1,0 +1,245 @@
+/*
+ * heap.h - the region heap's internal layout, shared by the files of lib/ only.
+ *
+ * THE REGION
+ * A heap is one contiguous, 16-byte aligned region.  Its first bytes hold the
+ * control structure (struct mem_heap, below); the rest is tiled by blocks.
+ * Every position in the region is named by a 32-bit "granule" offset: the
+ * distance from the start of the control structure in units of 16 bytes.
+ * Granule 0 is inside the control structure, so 0 can mean "no block".
+ *
+ * A BLOCK (every size is a whole number of granules, at least 3 = 48 bytes)
+ *
+ *   allocated:  [ header 16 | payload: requested bytes | slack ]
+ *   free:       [ header 16 | free node 24 | poison ...  | footer 8 ]
+ *
+ * header  size (granules), flags (ALLOC, PREV_FREE), slack (allocated: the
+ *         bytes after the requested size; free: 0) and a 32-bit canary, a
+ *         keyed hash of the secret, the header's address and those fields.
+ *         So a header that is flipped, copied elsewhere or forged fails.
+ * footer  free blocks only: size and canary again, in the last 8 bytes.
+ *         PREV_FREE in the next header says there is a footer to read, so an
+ *         allocated block costs only its 16-byte header (boundary tags in the
+ *         style of Knuth's optimisation, as dlmalloc and TLSF do).
+ * node    free blocks only: the links of the two free-index trees
+ *         (lib/index.c) and a keyed 16-bit check over them.
+ * slack   filled with SLACK_BYTE at check level >= LOCAL; verified on free.
+ * poison  free payload past the node is filled with POISON_BYTE at level
+ *         >= LOCAL and verified when it is handed out again.
+ *
+ * INVARIANTS (numbered; lib/check.c verifies each one and names it)
+ *   I1  Blocks tile [first, end) exactly: each starts where the previous
+ *       ended, and the last ends at `end`.
+ *   I2  Every header's canary matches; every free block's footer equals its
+ *       header's size and canary.
+ *   I3  A header has PREV_FREE set iff the block before it is free.
+ *   I4  No two free blocks are adjacent (coalescing is immediate).
+ *   I5  The address tree and the size tree each hold exactly the free blocks,
+ *       in key order, AVL-balanced, with correct heights; the address tree's
+ *       `max` fields are the largest size in each subtree; every node check
+ *       matches.
+ *   I6  At level >= LOCAL, every free payload byte past the node and before
+ *       the footer is POISON_BYTE and every allocated block's slack bytes
+ *       are SLACK_BYTE.
+ *   I7  The statistics equal what a walk counts: used + free == capacity.
+ *   I8  A byte range that stops being a header, footer or node is wiped at
+ *       once (at every level), so a stale header can never validate.
+ *
+ * TRANSACTIONS
+ * Every metadata word a call writes goes through meta_write(), which logs its
+ * old value first.  If validation fails half-way (a corrupt node met while
+ * rebalancing, say), rollback() restores every logged word in reverse order,
+ * so the failing call leaves the metadata byte-for-byte as it found it.
+ * Bulk fills (poison, slack, zeroing) are queued and run only at commit, when
+ * nothing can fail any more.
+ */
+#ifndef HARDMEM_HEAP_H
+#define HARDMEM_HEAP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mem.h"
+
+/* Tunables that may be changed. */
+enum {
+    UNDO_CAP = 4096,    /* logged metadata words per call (needs ~30-300)  */
+    FILL_CAP = 8,       /* queued bulk fills per call                      */
+    POISON_BYTE = 0xDF, /* free payload                                    */
+    SLACK_BYTE = 0xAC,  /* bytes after the requested size                  */
+};
+
+/* Constants that must not be changed (they follow from the layout). */
+enum {
+    GRANULE = 16,
+    HDR_BYTES = 16,
+    NODE_BYTES = 24,
+    FTR_BYTES = 8,
+    MIN_BLOCK_G = 3,            /* 48 bytes: header + node + footer fits   */
+    POISON_START = HDR_BYTES + NODE_BYTES, /* offset of poison in a free block */
+    MAX_DEPTH = 64,             /* an AVL tree of 2^32 nodes is < 47 deep */
+    BLK_ALLOC = 1u,
+    BLK_PREV_FREE = 2u,
+    BLK_FLAGS = BLK_ALLOC | BLK_PREV_FREE,
+    TREE_ADDR = 0,
+    TREE_SIZE = 1,
+};
+
+_Static_assert(MEM_MIN_BLOCK == MIN_BLOCK_G * GRANULE, "public minimum matches");
+_Static_assert(HDR_BYTES + NODE_BYTES + FTR_BYTES <= MIN_BLOCK_G * GRANULE,
+               "a minimum free block holds header, node and footer");
+
+typedef struct block_hdr {
+    uint32_t size;   /* granules, header included */
+    uint32_t flags;  /* BLK_* */
+    uint32_t slack;  /* allocated: payload bytes after the requested size */
+    uint32_t canary; /* hdr_canary() of the above and the address */
+} block_hdr_t;
+
+typedef struct block_ftr {
+    uint32_t size;
+    uint32_t canary;
+} block_ftr_t;
+
+typedef struct free_node {
+    uint32_t left[2];  /* [TREE_ADDR], [TREE_SIZE]: granule offsets, 0 = none */
+    uint32_t right[2];
+    uint32_t max;      /* address tree: largest size (granules) in subtree */
+    uint8_t height[2]; /* AVL heights, a leaf is 1 */
+    uint16_t check;    /* node_check() of the above and the address */
+} free_node_t;
+
+_Static_assert(sizeof(block_hdr_t) == HDR_BYTES, "header layout");
+_Static_assert(sizeof(block_ftr_t) == FTR_BYTES, "footer layout");
+_Static_assert(sizeof(free_node_t) == NODE_BYTES, "node layout");
+
+typedef struct undo_entry {
+    uint32_t word; /* offset from the heap base in 4-byte words */
+    uint32_t old;
+} undo_entry_t;
+
+typedef struct fill {
+    size_t at;  /* byte offset from the heap base */
+    size_t len;
+    int byte;
+} fill_t;
+
+struct mem_heap {
+    uint64_t magic;  /* HEAP_MAGIC ^ address of this struct */
+    uint64_t secret; /* canary key, from getrandom */
+    pthread_mutex_t lock;
+    unsigned char *base; /* == (unsigned char *)this */
+    uint32_t first;      /* granule of the first block */
+    uint32_t end;        /* granule one past the last block */
+    void *map;           /* the mapping to munmap, or NULL (caller buffer) */
+    size_t map_len;
+    int level;           /* MEM_CHECK_* */
+    uint32_t root[2];    /* tree roots, granule offsets (0 = empty) */
+    uint32_t rover;      /* next-fit: where the next search starts */
+    /* statistics (I7), updated at commit */
+    size_t used_bytes, free_bytes, requested, blocks, free_blocks, last_hops;
+    mem_report_t report; /* the last violation found */
+    /* the transaction of the call in progress */
+    long long d_used, d_free, d_req, d_blocks, d_free_blocks; /* pending stats */
+    uint32_t undo_len;
+    bool undo_overflow;
+    uint32_t nfill, fills_done;
+    fill_t fills[FILL_CAP];
+    undo_entry_t undo[UNDO_CAP];
+};
+
+#define HEAP_MAGIC 0x68617264686561ULL /* "hardhea" */
+
+/* ---- granule <-> pointer ---- */
+static inline void *at(const mem_heap_t *h, uint32_t g) { return h->base + (size_t)g * GRANULE; }
+static inline block_hdr_t *hdr(const mem_heap_t *h, uint32_t g) { return (block_hdr_t *)at(h, g); }
+static inline free_node_t *node(const mem_heap_t *h, uint32_t g)
+{
+    return (free_node_t *)(h->base + (size_t)g * GRANULE + HDR_BYTES);
+}
+static inline block_ftr_t *ftr(const mem_heap_t *h, uint32_t g, uint32_t size)
+{
+    return (block_ftr_t *)(h->base + ((size_t)g + size) * GRANULE - FTR_BYTES);
+}
+static inline size_t gbytes(uint32_t g) { return (size_t)g * GRANULE; }
+
+/* ---- keyed hashes (lib/canary.c) ---- */
+uint64_t heap_new_secret(void);
+uint32_t hdr_canary(const mem_heap_t *h, uint32_t g, uint32_t size, uint32_t flags, uint32_t slack);
+uint16_t node_check(const mem_heap_t *h, uint32_t g, const free_node_t *n);
+
+/* ---- reporting (lib/error.c) ---- */
+void set_errno(int code);
+/* Record a violation in h->report and set the thread's error; returns code. */
+int report(mem_heap_t *h, int code, uint32_t g, const char *what, uint64_t expected, uint64_t found);
+
+/* ---- transactions and metadata writes (lib/block.c) ---- */
+void txn_begin(mem_heap_t *h);
+void meta_write(mem_heap_t *h, uint32_t *word, uint32_t value);
+void rollback(mem_heap_t *h);
+void queue_fill(mem_heap_t *h, size_t at_byte, size_t len, int byte);
+/* Run the queued fills up to (not including) number `upto`. */
+void run_fills(mem_heap_t *h, uint32_t upto);
+/* Run the remaining fills, apply the pending statistics, end the call. */
+void commit(mem_heap_t *h);
+
+/* ---- blocks (lib/block.c) ---- */
+/* Validate the header at g: inside the region, sane size and flags, canary. */
+int block_check(mem_heap_t *h, uint32_t g);
+/* Validate a free block for use as an index node: header, free, node check. */
+int free_check(mem_heap_t *h, uint32_t g);
+/* Also its footer (for blocks that are about to change). */
+int free_check_full(mem_heap_t *h, uint32_t g);
+void hdr_write(mem_heap_t *h, uint32_t g, uint32_t size, uint32_t flags, uint32_t slack);
+void ftr_write(mem_heap_t *h, uint32_t g, uint32_t size);
+void node_write(mem_heap_t *h, uint32_t g, const free_node_t *n);
+/* Wipe a retired header, footer or node (I8). */
+void meta_wipe(mem_heap_t *h, size_t at_byte, size_t len);
+/* Is [at, at+len) all `byte`?  Returns the offset of the first other byte or len. */
+size_t bytes_differ(const mem_heap_t *h, size_t at_byte, size_t len, int byte);
+/* Level-dependent poison verification of [at, at+len); reports on failure. */
+int poison_verify(mem_heap_t *h, uint32_t g, size_t at_byte, size_t len);
+int slack_verify(mem_heap_t *h, uint32_t g);
+
+/* ---- the free index (lib/index.c) ---- */
+/* Insert free block g (header already written) into both trees. */
+int index_insert(mem_heap_t *h, uint32_t g);
+/* Remove free block g from both trees. */
+int index_remove(mem_heap_t *h, uint32_t g);
+/* Find a free block of at least `need` granules by style; 0 if none (with
+ * *err MEM_OK) or on corruption (*err set).  Counts hops. */
+uint32_t index_find(mem_heap_t *h, int style, uint32_t need, int *err);
+/* Find the free block whose extent contains granule g, or 0. */
+uint32_t index_containing(mem_heap_t *h, uint32_t g, int *err);
+/* Validate both trees completely (I5); counts nodes. */
+int index_validate(mem_heap_t *h, size_t *count_addr, size_t *count_size);
+
+/* ---- carving and releasing blocks (lib/alloc.c, lib/free.c) ---- */
+/* Granules for a request of `size` bytes; 0 if it can never fit. */
+uint32_t need_granules(const mem_heap_t *h, size_t size);
+/* Allocate `need` granules for `req` bytes at free block g + lead, leaving a
+ * free block of `lead` granules in front (lead is 0 or >= MIN_BLOCK_G) and
+ * splitting off the tail when it can be a block.  Validates before writing. */
+int take(mem_heap_t *h, uint32_t g, uint32_t lead, uint32_t need, size_t req);
+/* Turn [g, g+size) into free space, merging with a free successor and, when
+ * with_prev, a free predecessor.  was_block: g already has a header. */
+int release(mem_heap_t *h, uint32_t g, uint32_t size, bool with_prev, bool was_block);
+/* Map a user pointer to its block, classifying bad pointers (E_BAD_POINTER,
+ * E_DOUBLE_FREE, E_CORRUPT_*) before any header is trusted. */
+int block_of(mem_heap_t *h, const void *p, uint32_t *g);
+static inline size_t requested_of(const mem_heap_t *h, uint32_t g)
+{
+    return gbytes(hdr(h, g)->size) - HDR_BYTES - hdr(h, g)->slack;
+}
+
+/* ---- heap entry and whole-heap checks (lib/heap.c, lib/check.c) ---- */
+int heap_check_locked(mem_heap_t *h);
+/* Validate the handle, lock, begin a transaction, and at MEM_CHECK_FULL run
+ * the whole validator.  On error the heap is not locked. */
+int heap_enter(mem_heap_t *h);
+void heap_leave(mem_heap_t *h);
+int env_check_level(void);
+
+#endif /* HARDMEM_HEAP_H */
