@@ -7,7 +7,9 @@
  * a live block.  Anything else is classified with the address tree: a
  * pointer inside a free block is a double free (also after the block
  * coalesced with its neighbours, since coalescing wipes the header, I8);
- * otherwise it is not a block start (interior, stale or forged pointer).
+ * a header whose size still leads to a valid next header is a live block
+ * whose header was overwritten; anything else is not a block start
+ * (interior, stale or forged pointer).
  *
  * release() frees a range and coalesces at once with both neighbours, so no
  * two free blocks are ever adjacent (I4).  The neighbours are found through
@@ -40,6 +42,14 @@ int block_of(mem_heap_t *h, const void *p, uint32_t *gp)
         return err;
     if (f)
         return report(h, E_DOUBLE_FREE, g, "pointer into a free block (freed before, then coalesced)", 0, 0);
+    /* A real block whose header was overwritten (an underflow, or a stray
+     * write) usually still has a size leading to the next valid header; an
+     * interior or forged pointer almost never does. */
+    const block_hdr_t *b = hdr(h, g);
+    uint32_t want = hdr_canary(h, g, b->size, b->flags, b->slack);
+    if (b->size >= MIN_BLOCK_G && b->size <= h->end - g && (b->flags & BLK_ALLOC) &&
+        (g + b->size == h->end || block_check(h, g + b->size) == MEM_OK))
+        return report(h, E_CORRUPT_BLOCK, g, "block header overwritten (underflow?)", want, b->canary);
     return report(h, E_BAD_POINTER, g, "no valid block header before the pointer", 0, 0);
 }
 
