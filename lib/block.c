@@ -22,7 +22,19 @@ static void txn_reset(mem_heap_t *h)
     h->d_used = h->d_free = h->d_req = h->d_blocks = h->d_free_blocks = 0;
 }
 
-void txn_begin(mem_heap_t *h) { txn_reset(h); }
+void txn_begin(mem_heap_t *h)
+{
+    txn_reset(h);
+    h->call_no++; /* every cached validation belongs to an earlier call now */
+}
+
+static inline uint64_t *vslot(mem_heap_t *h, uint32_t g) { return &h->vcache[g % VCACHE]; }
+static inline uint64_t vtag(const mem_heap_t *h, uint32_t g) { return h->call_no << 32 | g; }
+static inline void vforget(mem_heap_t *h, uint32_t g)
+{
+    if (*vslot(h, g) == vtag(h, g))
+        *vslot(h, g) = 0;
+}
 
 void meta_write(mem_heap_t *h, uint32_t *word, uint32_t value)
 {
@@ -46,6 +58,7 @@ void rollback(mem_heap_t *h)
         words[e->word] = e->old;
     }
     txn_reset(h);
+    h->call_no++; /* validations made before the rollback no longer hold */
 }
 
 void queue_fill(mem_heap_t *h, size_t at_byte, size_t len, int byte)
@@ -98,6 +111,8 @@ int block_check(mem_heap_t *h, uint32_t g)
 
 int free_check(mem_heap_t *h, uint32_t g)
 {
+    if (*vslot(h, g) == vtag(h, g))
+        return MEM_OK;
     int err = block_check(h, g);
     if (err)
         return err;
@@ -107,6 +122,7 @@ int free_check(mem_heap_t *h, uint32_t g)
     uint16_t want = node_check(h, g, n);
     if (n->check != want)
         return report(h, E_CORRUPT_FREESPACE, g, "free node check mismatch", want, n->check);
+    *vslot(h, g) = vtag(h, g);
     return MEM_OK;
 }
 
@@ -129,6 +145,7 @@ int free_check_full(mem_heap_t *h, uint32_t g)
 
 void hdr_write(mem_heap_t *h, uint32_t g, uint32_t size, uint32_t flags, uint32_t slack)
 {
+    vforget(h, g);
     block_hdr_t *b = hdr(h, g);
     meta_write(h, &b->size, size);
     meta_write(h, &b->flags, flags);
@@ -156,6 +173,8 @@ void node_write(mem_heap_t *h, uint32_t g, const free_node_t *n)
 
 void meta_wipe(mem_heap_t *h, size_t at_byte, size_t len)
 {
+    if (at_byte % GRANULE == 0) /* a retired header */
+        vforget(h, (uint32_t)(at_byte / GRANULE));
     uint32_t *w = (uint32_t *)(h->base + at_byte);
     uint32_t poison;
     memset(&poison, POISON_BYTE, sizeof poison);

@@ -1,14 +1,21 @@
 /*
  * canary.c - the per-heap secret and the keyed hashes built on it.
  *
- * A header canary is a 64-bit mix of (secret, the header's address, size,
+ * A header canary is a keyed 64-bit hash of (the header's address, size,
  * flags, slack) folded to 32 bits; a node check the same over the node's
  * fields, folded to 16 bits.  Keying by the secret means a program (or a
  * stray write) cannot produce a valid header without reading the secret;
  * keying by the address means a header copied elsewhere does not validate.
- * This is a tripwire against bugs, not a MAC against an attacker who can read
- * the heap: the mixer is the 64-bit finaliser of MurmurHash3 (a bijection
- * with full avalanche), chained over the fields.
+ *
+ * The hash starts from the secret and absorbs one 64-bit word per step:
+ * x = (x ^ w) * odd; x ^= x >> 29.  For a fixed x each step is a bijection
+ * of w, and for a fixed w a bijection of x, so changing any one word always
+ * changes the 64-bit result; folding to 32 (16) bits leaves a 2^-32 (2^-16)
+ * chance of a miss.  It runs on every header and node the allocator
+ * follows, so it is a few multiplies, not a cryptographic MAC: a tripwire
+ * against bugs, not a defence against an attacker who can read the heap.
+ * The secret itself is drawn once per heap with getrandom and scrambled with
+ * MurmurHash3's 64-bit finaliser when the clock has to stand in for it.
  */
 #include <errno.h>
 #include <sys/random.h>
@@ -43,19 +50,25 @@ uint64_t heap_new_secret(void)
     return s | 1; /* never 0, so a zeroed control structure is not a valid key */
 }
 
+static inline uint64_t absorb(uint64_t x, uint64_t word)
+{
+    x = (x ^ word) * 0x9e3779b97f4a7c15ULL;
+    return x ^ (x >> 29);
+}
+
 uint32_t hdr_canary(const mem_heap_t *h, uint32_t g, uint32_t size, uint32_t flags, uint32_t slack)
 {
-    uint64_t x = mix64(h->secret ^ (uint64_t)(uintptr_t)at(h, g));
-    x = mix64(x ^ ((uint64_t)size << 32 | flags));
-    x = mix64(x ^ slack);
+    uint64_t x = absorb(h->secret, (uint64_t)(uintptr_t)at(h, g));
+    x = absorb(x, (uint64_t)size << 32 | flags);
+    x = absorb(x, slack);
     return (uint32_t)(x ^ (x >> 32));
 }
 
 uint16_t node_check(const mem_heap_t *h, uint32_t g, const free_node_t *n)
 {
-    uint64_t x = mix64(h->secret ^ 0x6e6f6465ULL ^ (uint64_t)(uintptr_t)at(h, g));
-    x = mix64(x ^ ((uint64_t)n->left[0] << 32 | n->right[0]));
-    x = mix64(x ^ ((uint64_t)n->left[1] << 32 | n->right[1]));
-    x = mix64(x ^ ((uint64_t)n->max << 16 | (uint64_t)n->height[0] << 8 | n->height[1]));
+    uint64_t x = absorb(h->secret ^ 0x6e6f6465ULL, (uint64_t)(uintptr_t)at(h, g));
+    x = absorb(x, (uint64_t)n->left[0] << 32 | n->right[0]);
+    x = absorb(x, (uint64_t)n->left[1] << 32 | n->right[1]);
+    x = absorb(x, (uint64_t)n->max << 16 | (uint64_t)n->height[0] << 8 | n->height[1]);
     return (uint16_t)(x ^ (x >> 16) ^ (x >> 32) ^ (x >> 48));
 }

@@ -51,7 +51,10 @@
  * rebalancing, say), rollback() restores every logged word in reverse order,
  * so the failing call leaves the metadata byte-for-byte as it found it.
  * Bulk fills (poison, slack, zeroing) are queued and run only at commit, when
- * nothing can fail any more.
+ * nothing can fail any more.  Within one call (under the heap's lock) a free
+ * block that passed free_check() is remembered in a small cache, so a walk
+ * that meets it again does not recompute its hashes; hdr_write() and
+ * meta_wipe() forget the blocks whose headers they change.
  */
 #ifndef HARDMEM_HEAP_H
 #define HARDMEM_HEAP_H
@@ -66,6 +69,7 @@
 /* Tunables that may be changed. */
 enum {
     UNDO_CAP = 4096,    /* logged metadata words per call (needs ~30-300)  */
+    VCACHE = 64,        /* free blocks remembered as validated, per call   */
     FILL_CAP = 8,       /* queued bulk fills per call                      */
     POISON_BYTE = 0xDF, /* free payload                                    */
     SLACK_BYTE = 0xAC,  /* bytes after the requested size                  */
@@ -147,6 +151,10 @@ struct mem_heap {
     bool undo_overflow;
     uint32_t nfill, fills_done;
     fill_t fills[FILL_CAP];
+    /* Free blocks that passed free_check in this call: (call number << 32 |
+     * granule), direct-mapped.  A header write or wipe forgets its entry. */
+    uint64_t call_no;
+    uint64_t vcache[VCACHE];
     undo_entry_t undo[UNDO_CAP];
 };
 

@@ -38,10 +38,13 @@
 
 typedef struct walk {
     mem_heap_t *h;
-    int t;       /* TREE_ADDR or TREE_SIZE */
-    int err;     /* first violation, MEM_OK while none */
-    size_t hops; /* nodes visited */
+    int t;        /* TREE_ADDR or TREE_SIZE */
+    int err;      /* first violation, MEM_OK while none */
+    size_t hops;  /* nodes visited */
+    bool changed; /* did the subtree just returned change root, height or max? */
 } walk_t;
+
+static inline walk_t walker(mem_heap_t *h, int t) { return (walk_t){ .h = h, .t = t, .err = MEM_OK }; }
 
 static inline uint64_t key_of(const mem_heap_t *h, int t, uint32_t g)
 {
@@ -162,10 +165,25 @@ static uint32_t rebalance(walk_t *w, uint32_t g, uint64_t lo, uint64_t hi, int d
     return g;
 }
 
-static uint32_t insert(walk_t *w, uint32_t g, uint32_t x, uint64_t kx, uint64_t lo, uint64_t hi, int depth)
+/* Rebalance g (already visited) and record in w->changed whether the
+ * subtree's root, height or max changed, so that callers above can stop. */
+static uint32_t settle(walk_t *w, uint32_t g, uint64_t lo, uint64_t hi, int depth)
 {
-    if (!g)
+    const uint8_t old_h = node(w->h, g)->height[w->t];
+    const uint32_t old_max = node(w->h, g)->max;
+    uint32_t r = rebalance(w, g, lo, hi, depth);
+    if (w->err)
+        return 0;
+    w->changed = r != g || node(w->h, r)->height[w->t] != old_h || (w->t == TREE_ADDR && node(w->h, r)->max != old_max);
+    return r;
+}
+
+static uint32_t tree_insert(walk_t *w, uint32_t g, uint32_t x, uint64_t kx, uint64_t lo, uint64_t hi, int depth)
+{
+    if (!g) {
+        w->changed = true;
         return x;
+    }
     if (!visit(w, g, lo, hi, depth))
         return 0;
     uint64_t k = key_of(w->h, w->t, g);
@@ -174,17 +192,17 @@ static uint32_t insert(walk_t *w, uint32_t g, uint32_t x, uint64_t kx, uint64_t 
         return 0;
     }
     if (kx < k) {
-        uint32_t sub = insert(w, node(w->h, g)->left[w->t], x, kx, lo, k, depth + 1);
-        if (w->err)
-            return 0;
+        uint32_t sub = tree_insert(w, node(w->h, g)->left[w->t], x, kx, lo, k, depth + 1);
+        if (w->err || !w->changed)
+            return w->err ? 0 : g;
         set_left(w, g, sub);
     } else {
-        uint32_t sub = insert(w, node(w->h, g)->right[w->t], x, kx, k, hi, depth + 1);
-        if (w->err)
-            return 0;
+        uint32_t sub = tree_insert(w, node(w->h, g)->right[w->t], x, kx, k, hi, depth + 1);
+        if (w->err || !w->changed)
+            return w->err ? 0 : g;
         set_right(w, g, sub);
     }
-    return rebalance(w, g, lo, hi, depth);
+    return settle(w, g, lo, hi, depth);
 }
 
 /* Detach the minimum of the subtree at g into *min; returns the new root. */
@@ -195,17 +213,18 @@ static uint32_t remove_min(walk_t *w, uint32_t g, uint64_t lo, uint64_t hi, int 
     const free_node_t *n = node(w->h, g);
     if (!n->left[w->t]) {
         *min = g;
+        w->changed = true;
         return n->right[w->t];
     }
     uint64_t k = key_of(w->h, w->t, g);
     uint32_t sub = remove_min(w, n->left[w->t], lo, k, depth + 1, min);
-    if (w->err)
-        return 0;
+    if (w->err || !w->changed)
+        return w->err ? 0 : g;
     set_left(w, g, sub);
-    return rebalance(w, g, lo, hi, depth);
+    return settle(w, g, lo, hi, depth);
 }
 
-static uint32_t remove(walk_t *w, uint32_t g, uint32_t x, uint64_t kx, uint64_t lo, uint64_t hi, int depth)
+static uint32_t tree_remove(walk_t *w, uint32_t g, uint32_t x, uint64_t kx, uint64_t lo, uint64_t hi, int depth)
 {
     if (!g) {
         w->err = report(w->h, E_CORRUPT_FREESPACE, x, "free block missing from the free index", x, 0);
@@ -218,18 +237,19 @@ static uint32_t remove(walk_t *w, uint32_t g, uint32_t x, uint64_t kx, uint64_t 
     const free_node_t *n = node(h, g);
     if (kx < k || kx > k) {
         bool left = kx < k;
-        uint32_t sub = remove(w, left ? n->left[w->t] : n->right[w->t], x, kx, left ? lo : k, left ? k : hi,
+        uint32_t sub = tree_remove(w, left ? n->left[w->t] : n->right[w->t], x, kx, left ? lo : k, left ? k : hi,
                               depth + 1);
-        if (w->err)
-            return 0;
+        if (w->err || !w->changed)
+            return w->err ? 0 : g;
         (left ? set_left : set_right)(w, g, sub);
-        return rebalance(w, g, lo, hi, depth);
+        return settle(w, g, lo, hi, depth);
     }
     if (g != x) {
         w->err = report(h, E_CORRUPT_FREESPACE, g, "free index key names another block", x, g);
         return 0;
     }
     uint32_t l = n->left[w->t], r = n->right[w->t];
+    w->changed = true;
     if (!l || !r)
         return l ? l : r;
     uint32_t m = 0;
@@ -240,7 +260,9 @@ static uint32_t remove(walk_t *w, uint32_t g, uint32_t x, uint64_t kx, uint64_t 
     mn.left[w->t] = l;
     mn.right[w->t] = sub;
     node_write(h, m, &mn);
-    return rebalance(w, m, lo, hi, depth);
+    uint32_t top = rebalance(w, m, lo, hi, depth);
+    w->changed = true; /* m took g's place */
+    return top;
 }
 
 int index_insert(mem_heap_t *h, uint32_t g)
@@ -248,8 +270,8 @@ int index_insert(mem_heap_t *h, uint32_t g)
     free_node_t n = { { 0, 0 }, { 0, 0 }, hdr(h, g)->size, { 1, 1 }, 0 };
     node_write(h, g, &n);
     for (int t = TREE_ADDR; t <= TREE_SIZE; t++) {
-        walk_t w = { h, t, MEM_OK, 0 };
-        uint32_t root = insert(&w, h->root[t], g, key_of(h, t, g), 0, UINT64_MAX, 1);
+        walk_t w = walker(h, t);
+        uint32_t root = tree_insert(&w, h->root[t], g, key_of(h, t, g), 0, UINT64_MAX, 1);
         if (w.err)
             return w.err;
         meta_write(h, &h->root[t], root);
@@ -260,8 +282,8 @@ int index_insert(mem_heap_t *h, uint32_t g)
 int index_remove(mem_heap_t *h, uint32_t g)
 {
     for (int t = TREE_ADDR; t <= TREE_SIZE; t++) {
-        walk_t w = { h, t, MEM_OK, 0 };
-        uint32_t root = remove(&w, h->root[t], g, key_of(h, t, g), 0, UINT64_MAX, 1);
+        walk_t w = walker(h, t);
+        uint32_t root = tree_remove(&w, h->root[t], g, key_of(h, t, g), 0, UINT64_MAX, 1);
         if (w.err)
             return w.err;
         meta_write(h, &h->root[t], root);
@@ -312,7 +334,7 @@ static uint32_t best_fit(walk_t *w, uint32_t need)
 
 uint32_t index_find(mem_heap_t *h, int style, uint32_t need, int *err)
 {
-    walk_t w = { h, style == MEM_BEST_FIT ? TREE_SIZE : TREE_ADDR, MEM_OK, 0 };
+    walk_t w = walker(h, style == MEM_BEST_FIT ? TREE_SIZE : TREE_ADDR);
     uint32_t root = h->root[TREE_ADDR], g = 0;
     switch (style) {
     case MEM_BEST_FIT:
@@ -338,7 +360,7 @@ uint32_t index_find(mem_heap_t *h, int style, uint32_t need, int *err)
 
 uint32_t index_containing(mem_heap_t *h, uint32_t q, int *err)
 {
-    walk_t w = { h, TREE_ADDR, MEM_OK, 0 };
+    walk_t w = walker(h, TREE_ADDR);
     uint64_t lo = 0, hi = UINT64_MAX;
     uint32_t g = h->root[TREE_ADDR], cand = 0;
     for (int depth = 1; g; depth++) {
@@ -399,7 +421,7 @@ int index_validate(mem_heap_t *h, size_t *count_addr, size_t *count_size)
 {
     size_t *counts[2] = { count_addr, count_size };
     for (int t = TREE_ADDR; t <= TREE_SIZE; t++) {
-        walk_t w = { h, t, MEM_OK, 0 };
+        walk_t w = walker(h, t);
         *counts[t] = 0;
         if (h->root[t])
             validate(&w, h->root[t], 0, UINT64_MAX, 1, counts[t]);
