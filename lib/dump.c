@@ -9,6 +9,11 @@
 #include "fmt.h"
 #include "heap.h"
 
+static const char *level_name(int level)
+{
+    return level == MEM_CHECK_OFF ? "off" : level == MEM_CHECK_LOCAL ? "local" : "full";
+}
+
 static void line_end(fmt_t *f, int fd)
 {
     fmt_str(f, "\n");
@@ -24,13 +29,12 @@ int mem_heap_dump(mem_heap_t *h, int fd)
         pthread_mutex_lock(&h->lock);
     char buf[192];
     fmt_t f = fmt_on(buf, sizeof buf);
-    static const char *level_names[] = { "off", "local", "full" };
     fmt_str(&f, "hardmem heap ");
     fmt_hex(&f, (uint64_t)(uintptr_t)at(h, h->first), 1);
     fmt_str(&f, ": ");
     fmt_u64(&f, gbytes(h->end - h->first));
     fmt_str(&f, " bytes, check level ");
-    fmt_str(&f, level_names[h->level]);
+    fmt_str(&f, level_name(h->level));
     line_end(&f, fd);
     fmt_str(&f, "  offset      size        requested   state  check");
     line_end(&f, fd);

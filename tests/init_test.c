@@ -1,8 +1,29 @@
 /* init_test.c - the default heap's life cycle: mem_init, mem_destroy, errors. */
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "mem.h"
+
+/* In a child whose address space may not grow, mapping a heap fails with
+ * E_MAP_FAILED (and mem_init leaves no heap behind). */
+static int map_failure_code(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit lim = { 1, 1 };
+        setrlimit(RLIMIT_AS, &lim);
+        mem_heap_t *h = mem_heap_create(1 << 20);
+        int code = h ? 100 : mem_errno();
+        if (mem_init(1 << 20) != E_MAP_FAILED || mem_default_heap() != NULL)
+            code = 101;
+        _exit(code);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 int main(void)
 {
@@ -76,6 +97,8 @@ int main(void)
     CHECK(mem_heap_alloc(tiny, 32, MEM_FIRST_FIT) != NULL); /* exactly one minimum block */
     CHECK(mem_heap_alloc(tiny, 1, MEM_FIRST_FIT) == NULL && mem_errno() == E_NO_SPACE);
     CHECK(mem_heap_destroy(tiny) == MEM_OK);
+
+    CHECK(map_failure_code() == E_MAP_FAILED);
 
     return check_done("init_test");
 }
