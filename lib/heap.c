@@ -19,7 +19,9 @@
 
 #include "heap.h"
 
-enum { MAX_REGION_G = 1u << 30 }; /* 16 GiB: undo entries address 4-byte words in 32 bits */
+/* Undo entries address 4-byte words in 32 bits, so control pages plus blocks
+ * must stay under 16 GiB: blocks get 16 GiB less 1 MiB. */
+static const size_t MAX_REGION = ((size_t)1 << 34) - ((size_t)1 << 20);
 
 static size_t ctl_bytes(void) { return (sizeof(mem_heap_t) + GRANULE - 1) & ~(size_t)(GRANULE - 1); }
 
@@ -67,7 +69,7 @@ static mem_heap_t *heap_setup(void *mem, size_t len, size_t blocks_at, void *map
 mem_heap_t *mem_heap_create(size_t size)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    if (size == 0 || size > (size_t)MAX_REGION_G * GRANULE - page) {
+    if (size == 0 || size > MAX_REGION) {
         set_errno(E_BAD_ARGS);
         return NULL;
     }
@@ -85,7 +87,7 @@ mem_heap_t *mem_heap_create(size_t size)
 
 mem_heap_t *mem_heap_create_in(void *buf, size_t len)
 {
-    if (!buf || len < mem_heap_min_size() || len > (size_t)MAX_REGION_G * GRANULE) {
+    if (!buf || len < mem_heap_min_size() || len > MAX_REGION) {
         set_errno(E_BAD_ARGS);
         return NULL;
     }

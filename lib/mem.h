@@ -109,7 +109,7 @@ typedef struct mem_report {
 
 /* Map a new heap of `size` bytes rounded up to whole pages (control data
  * included).  NULL with E_BAD_ARGS when size is 0 or too small to hold one
- * block or larger than 16 GiB, E_MAP_FAILED when mmap fails. */
+ * block or larger than 16 GiB less 1 MiB, E_MAP_FAILED when mmap fails. */
 mem_heap_t *mem_heap_create(size_t size);
 
 /* Place a heap inside the caller's buffer [buf, buf+len).  The buffer is not

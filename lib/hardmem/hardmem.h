@@ -1,0 +1,168 @@
+/*
+ * hardmem.h - the internal contracts of the checked malloc (lib/hardmem/).
+ *
+ * The checked malloc is a thin layer over the region heap (lib/mem.h):
+ *
+ *   interpose.c   the glibc allocation surface (malloc, free, ..., __libc_*)
+ *                 as aliases of the hm_* functions below; only this file
+ *                 defines glibc names, so tests can link the rest under
+ *                 sanitizers, which bring their own malloc.
+ *   api.c         hm_*: glibc semantics (errno, edge cases) on top of the
+ *                 three back ends, and the routing of a pointer to its owner.
+ *   regions.c     small blocks: arenas of region heaps, each heap a 4 MiB
+ *                 aligned mapping; a radix map finds a pointer's heap.
+ *   large.c       big blocks: one mapping each, ending at a guard page.
+ *   quarantine.c  freed small blocks, poisoned, held FIFO before reuse.
+ *   options.c     HARDMEM_OPTIONS.
+ *   report.c      the one fatal-report function and its stable messages.
+ *   stacks.c      caller addresses of allocations and frees (stacks=1).
+ *   stats.c       counters and the exit summary; leaks.c the leak walk.
+ *
+ * Nothing here calls malloc, stdio or dlsym; memory comes from mmap.
+ * Lock order (fork takes them all in this order): arenas, regions,
+ * quarantine shards, large table, heaps, stacks.
+ */
+#ifndef HARDMEM_HARDMEM_H
+#define HARDMEM_HARDMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heap.h"
+#include "mem.h"
+
+#define HM_TLS __attribute__((tls_model("initial-exec")))
+
+/* ---- options (options.c) ---- */
+enum { HM_ABORT = 0, HM_REPORT = 1, HM_IGNORE = 2 };
+
+typedef struct hm_options {
+    int on_error;            /* HM_ABORT (default), HM_REPORT, HM_IGNORE       */
+    size_t quarantine_bytes; /* quarantine_kb * 1024; default 1024 KiB         */
+    int fill;                /* byte for new blocks, -1: leave the poison      */
+    bool check_full;         /* check=full: whole-heap check at every call     */
+    bool leaks;              /* leaks=1: list live blocks at exit              */
+    bool stacks;             /* stacks=1: record caller addresses              */
+    bool foreign_ignore;     /* foreign=ignore: leave other allocators' blocks */
+    bool summary;            /* summary=1: one-screen summary at exit          */
+    int log_fd;              /* log=path, else 2                               */
+    size_t large_threshold;  /* large_kb * 1024; default 256 KiB               */
+    unsigned arenas;         /* arenas=N (1..64); default 4                    */
+} hm_options_t;
+
+extern hm_options_t hm_opt;
+/* Parse HARDMEM_OPTIONS (getenv only, no allocation).  Bad entries are
+ * reported on fd 2 and ignored. */
+void hm_options_init(void);
+
+/* ---- initialisation (api.c) ---- */
+/* Make sure hm_init ran; cheap after the first call. */
+void hm_ensure_init(void);
+
+/* ---- reports (report.c) ---- */
+typedef enum hm_kind {
+    HM_DOUBLE_FREE,
+    HM_INVALID_POINTER,
+    HM_FOREIGN_POINTER,
+    HM_OVERFLOW,      /* write past the requested size (slack) */
+    HM_OVERFLOW_NEXT, /* linear overflow into the next block's header */
+    HM_UNDERFLOW,     /* the block's own header overwritten */
+    HM_USE_AFTER_FREE,
+    HM_CORRUPT_INDEX,
+    HM_CORRUPT_HEAP,
+    HM_LEAK,
+    HM_KIND_COUNT
+} hm_kind_t;
+
+typedef struct hm_error {
+    hm_kind_t kind;
+    const char *op;      /* "free", "realloc", "malloc", ...              */
+    const void *addr;    /* the pointer passed in (or the block)          */
+    const void *block;   /* block start, or NULL                          */
+    size_t requested;    /* (size_t)-1 when unknown                       */
+    size_t usable;       /* (size_t)-1 when unknown                       */
+    long long bad_off;   /* first bad byte from the block start, or -1    */
+    uint64_t expected, found;
+    const char *detail;  /* the core's text, or NULL                      */
+    const void *caller;  /* return address of the call that found it      */
+} hm_error_t;
+
+/* The stable first-line text of a kind, e.g. "double free". */
+const char *hm_kind_text(hm_kind_t k);
+/* Write the report (stack buffer + write(2)), count it, then act on
+ * hm_opt.on_error: abort, or return so the caller leaves the block alone. */
+void hm_fatal(const hm_error_t *e);
+/* Turn a failing core call's report into an hm_error_t and report it. */
+void hm_core_error(mem_heap_t *h, int code, const char *op, const void *p, const void *caller);
+
+/* ---- small blocks (regions.c) ---- */
+enum {
+    HM_CHUNK_SHIFT = 22, /* heaps are mapped in 4 MiB aligned chunks */
+    HM_CHUNK = 1 << HM_CHUNK_SHIFT,
+    HM_MAX_HEAPS = 4096,
+};
+/* Allocate from the calling thread's arena, mapping a new heap when every
+ * heap is full.  NULL when out of memory (after reporting corruption found
+ * on the way). */
+void *hm_small_alloc(size_t size, size_t align, const void *caller);
+/* The heap holding p, or NULL (lock-free). */
+mem_heap_t *hm_heap_of(const void *p);
+/* Mark a heap broken after it reported corruption: no new allocations. */
+void hm_heap_retire(mem_heap_t *h);
+bool hm_heap_retired(mem_heap_t *h);
+/* Every heap: count and by index (for leaks, fork and stats). */
+unsigned hm_heap_count(void);
+mem_heap_t *hm_heap_at(unsigned i);
+size_t hm_mapped_bytes(void);
+void hm_regions_lock(void);
+void hm_regions_unlock(void);
+
+/* ---- large blocks (large.c) ---- */
+void *hm_large_alloc(size_t size, size_t align);
+/* Is p a live large block?  *req gets its requested size. */
+bool hm_large_find(const void *p, size_t *req);
+/* Free a large block.  Returns 0, or 1 when p is not a large block at all
+ * (the caller goes on classifying it); reports double frees and overflows. */
+int hm_large_free(void *p, const char *op, const void *caller);
+void hm_large_lock(void);
+void hm_large_unlock(void);
+/* Visit every live large block (leaks). */
+void hm_large_each(void (*fn)(const void *p, size_t req, void *ctx), void *ctx);
+
+/* ---- quarantine (quarantine.c) ---- */
+/* Take a validated live small block: poison its first `req` bytes and queue
+ * it; blocks pushed out are checked for writes after free and released. */
+void hm_quarantine_put(mem_heap_t *h, void *p, size_t req);
+/* Is p waiting in the quarantine?  (A free of it is a double free.) */
+bool hm_quarantined(const void *p);
+/* Lock p's shard; hm_quarantine_put/ hm_quarantined_locked then run under
+ * it, so two frees of one pointer are serialised. */
+void hm_qshard_lock(const void *p);
+void hm_qshard_unlock(const void *p);
+bool hm_quarantined_locked(const void *p);
+void hm_quarantine_put_locked(mem_heap_t *h, void *p, size_t req);
+/* Release everything (exit, leak check). */
+void hm_quarantine_drain(void);
+void hm_quarantine_lock_all(void);
+void hm_quarantine_unlock_all(void);
+
+/* ---- stacks (stacks.c) ---- */
+enum { HM_FRAMES = 6 };
+void hm_stack_alloc(const void *p, const void *caller);
+void hm_stack_free(const void *p, const void *caller);
+/* Fill up to HM_FRAMES addresses of p's allocation / free; returns counts. */
+int hm_stack_get(const void *p, const void **alloc, int *nalloc, const void **freed, int *nfree);
+void hm_stacks_lock(void);
+void hm_stacks_unlock(void);
+
+/* ---- statistics (stats.c) and leaks (leaks.c) ---- */
+void hm_stat_alloc(size_t req);
+void hm_stat_free(size_t req);
+void hm_stat_error(void);
+unsigned long hm_error_count(void);
+void hm_summary(void);
+/* List live blocks; returns how many bytes leak. */
+size_t hm_leaks_report(size_t *count);
+
+#endif /* HARDMEM_HARDMEM_H */

@@ -1,0 +1,268 @@
+/*
+ * regions.c - small blocks: arenas of region heaps, and finding a pointer's
+ * heap.
+ *
+ * THE LAYOUT
+ * Every request below the large threshold is served by a region heap of
+ * lib/mem.h, placed with mem_heap_create_in() inside a mapping of our own:
+ * a whole number of 4 MiB chunks, aligned to 4 MiB.  Because the mapping is
+ * aligned, the heap that owns an address is found from the address alone:
+ * a two-level radix map (address bits 34..46, then 22..33) holds, for every
+ * chunk, the heap's index + 1.  Leaves are mapped on first use and entries
+ * are written once, before the heap is published, so lookups take no lock.
+ *
+ * ARENAS
+ * A thread is given an arena (round robin, on its first allocation) and
+ * allocates from that arena's heaps only, so threads on different arenas
+ * never meet on a heap lock.  Frees go to whichever heap owns the block
+ * (its own lock).  An arena tries its current heap, then up to a few others,
+ * and when all are full maps a new heap: 4 MiB first, doubling to 64 MiB
+ * (or the request's size).  Heaps are never unmapped.
+ *
+ * INVARIANTS
+ *   R1  A heap's chunks map to it and to nothing else; every other chunk
+ *       maps to 0.  (Enforced by construction: entries are written once.)
+ *   R2  heaps[0..count) are published with release ordering after their map
+ *       entries, so a reader that sees a heap sees it complete.
+ *   R3  A retired heap (it reported corruption) gets no new allocations; its
+ *       blocks are still freed through it if the core accepts them.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "hardmem.h"
+
+enum {
+    TOP_BITS = 13,          /* address bits 34..46 */
+    LEAF_BITS = 12,         /* address bits 22..33 */
+    MAX_ARENAS = 64,
+    PER_ARENA = 1024,
+    TRIES = 4,              /* other heaps tried before mapping a new one */
+    FIRST_HEAP = HM_CHUNK,  /* 4 MiB */
+    MAX_GROWTH = 16 * HM_CHUNK,
+};
+
+typedef struct heap_info {
+    mem_heap_t *h;
+    size_t len;
+    bool retired;
+} heap_info_t;
+
+typedef struct arena {
+    pthread_mutex_t lock;   /* serialises adding heaps */
+    unsigned n;             /* heaps in this arena (atomic) */
+    unsigned cur;           /* the heap tried first (atomic, a hint) */
+    size_t next_size;
+    mem_heap_t *heaps[PER_ARENA];
+} arena_t;
+
+static uint16_t *radix[1u << TOP_BITS];
+static heap_info_t heaps[HM_MAX_HEAPS];
+static unsigned heap_count;
+static size_t mapped;
+static pthread_mutex_t regions_lock = PTHREAD_MUTEX_INITIALIZER;
+static arena_t arenas[MAX_ARENAS];
+static unsigned arena_next;
+static __thread unsigned my_arena HM_TLS; /* arena index + 1, 0 = none yet */
+
+static int heap_index(const void *p)
+{
+    uintptr_t chunk = (uintptr_t)p >> HM_CHUNK_SHIFT;
+    uintptr_t top = chunk >> LEAF_BITS;
+    if (top >= (1u << TOP_BITS))
+        return -1;
+    uint16_t *leaf = __atomic_load_n(&radix[top], __ATOMIC_ACQUIRE);
+    if (!leaf)
+        return -1;
+    unsigned id = __atomic_load_n(&leaf[chunk & ((1u << LEAF_BITS) - 1)], __ATOMIC_ACQUIRE);
+    return (int)id - 1;
+}
+
+mem_heap_t *hm_heap_of(const void *p)
+{
+    int i = heap_index(p);
+    return i < 0 ? NULL : heaps[i].h;
+}
+
+void hm_heap_retire(mem_heap_t *h)
+{
+    int i = heap_index(h);
+    if (i >= 0)
+        __atomic_store_n(&heaps[i].retired, true, __ATOMIC_RELEASE);
+}
+
+bool hm_heap_retired(mem_heap_t *h)
+{
+    int i = heap_index(h);
+    return i >= 0 && __atomic_load_n(&heaps[i].retired, __ATOMIC_ACQUIRE);
+}
+
+unsigned hm_heap_count(void) { return __atomic_load_n(&heap_count, __ATOMIC_ACQUIRE); }
+mem_heap_t *hm_heap_at(unsigned i) { return heaps[i].h; }
+size_t hm_mapped_bytes(void) { return __atomic_load_n(&mapped, __ATOMIC_RELAXED); }
+
+void hm_regions_lock(void)
+{
+    for (unsigned i = 0; i < MAX_ARENAS; i++)
+        pthread_mutex_lock(&arenas[i].lock);
+    pthread_mutex_lock(&regions_lock);
+}
+
+void hm_regions_unlock(void)
+{
+    pthread_mutex_unlock(&regions_lock);
+    for (unsigned i = MAX_ARENAS; i-- > 0;)
+        pthread_mutex_unlock(&arenas[i].lock);
+}
+
+/* Initialise the arena locks; called once from hm_init. */
+void hm_regions_init(void);
+void hm_regions_init(void)
+{
+    for (unsigned i = 0; i < MAX_ARENAS; i++) {
+        pthread_mutex_init(&arenas[i].lock, NULL);
+        arenas[i].next_size = FIRST_HEAP;
+    }
+}
+
+/* Map `len` bytes (a multiple of HM_CHUNK) aligned to HM_CHUNK. */
+static void *map_aligned(size_t len)
+{
+    unsigned char *m = mmap(NULL, len + HM_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    uintptr_t a = ((uintptr_t)m + HM_CHUNK - 1) & ~(uintptr_t)(HM_CHUNK - 1);
+    size_t front = a - (uintptr_t)m, back = HM_CHUNK - front;
+    if (front)
+        munmap(m, front);
+    if (back)
+        munmap((unsigned char *)a + len, back);
+    return (void *)a;
+}
+
+/* Map a heap of at least `len` bytes and enter it in the radix map (R1, R2).
+ * Called with regions_lock held.  NULL when out of memory or heaps. */
+static mem_heap_t *new_heap(size_t len)
+{
+    if (heap_count >= HM_MAX_HEAPS)
+        return NULL;
+    len = (len + HM_CHUNK - 1) & ~(size_t)(HM_CHUNK - 1);
+    unsigned char *m = map_aligned(len);
+    if (!m)
+        return NULL;
+    for (size_t off = 0; off < len; off += HM_CHUNK) {
+        uintptr_t chunk = ((uintptr_t)m + off) >> HM_CHUNK_SHIFT, top = chunk >> LEAF_BITS;
+        if (top >= (1u << TOP_BITS)) {
+            munmap(m, len);
+            return NULL;
+        }
+        if (!radix[top]) {
+            void *leaf = mmap(NULL, sizeof(uint16_t) << LEAF_BITS, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (leaf == MAP_FAILED) {
+                munmap(m, len);
+                return NULL;
+            }
+            __atomic_store_n(&radix[top], (uint16_t *)leaf, __ATOMIC_RELEASE);
+        }
+    }
+    mem_heap_t *h = mem_heap_create_in(m, len);
+    if (!h) {
+        munmap(m, len);
+        return NULL;
+    }
+    if (hm_opt.check_full)
+        mem_heap_set_check_level(h, MEM_CHECK_FULL);
+    unsigned id = heap_count;
+    heaps[id] = (heap_info_t){ h, len, false };
+    for (size_t off = 0; off < len; off += HM_CHUNK) {
+        uintptr_t chunk = ((uintptr_t)m + off) >> HM_CHUNK_SHIFT;
+        __atomic_store_n(&radix[chunk >> LEAF_BITS][chunk & ((1u << LEAF_BITS) - 1)], (uint16_t)(id + 1),
+                         __ATOMIC_RELEASE);
+    }
+    __atomic_store_n(&heap_count, id + 1, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&mapped, len, __ATOMIC_RELAXED);
+    return h;
+}
+
+static arena_t *my(void)
+{
+    unsigned a = my_arena;
+    if (!a) {
+        a = __atomic_fetch_add(&arena_next, 1, __ATOMIC_RELAXED) % hm_opt.arenas + 1;
+        my_arena = a;
+    }
+    return &arenas[a - 1];
+}
+
+/* One attempt on heap h.  Reports corruption (and retires h) and returns
+ * NULL; E_NO_SPACE just returns NULL. */
+static void *try_heap(mem_heap_t *h, size_t size, size_t align, const void *caller)
+{
+    if (hm_heap_retired(h))
+        return NULL;
+    void *p = align > MEM_ALIGN ? mem_heap_aligned_alloc(h, align, size, MEM_FIRST_FIT)
+                                : mem_heap_alloc(h, size, MEM_FIRST_FIT);
+    if (p)
+        return p;
+    int err = mem_errno();
+    if (err != E_NO_SPACE && err != E_BAD_ARGS) {
+        hm_heap_retire(h);
+        hm_core_error(h, err, "malloc", NULL, caller);
+    }
+    return NULL;
+}
+
+void *hm_small_alloc(size_t size, size_t align, const void *caller)
+{
+    arena_t *a = my();
+    for (;;) {
+        unsigned n = __atomic_load_n(&a->n, __ATOMIC_ACQUIRE);
+        if (n) {
+            unsigned cur = __atomic_load_n(&a->cur, __ATOMIC_RELAXED) % n;
+            unsigned tries = n < TRIES + 1 ? n : TRIES + 1;
+            for (unsigned k = 0; k < tries; k++) {
+                unsigned i = (cur + n - k) % n; /* newest first: cur, then older */
+                void *p = try_heap(a->heaps[i], size, align, caller);
+                if (p) {
+                    if (i != cur)
+                        __atomic_store_n(&a->cur, i, __ATOMIC_RELAXED);
+                    return p;
+                }
+            }
+        }
+        /* Every heap tried is full: map a new one, unless another thread
+         * of this arena just did. */
+        pthread_mutex_lock(&a->lock);
+        if (__atomic_load_n(&a->n, __ATOMIC_ACQUIRE) != n) {
+            pthread_mutex_unlock(&a->lock);
+            continue;
+        }
+        mem_heap_t *h = NULL;
+        if (n < PER_ARENA) {
+            size_t want = a->next_size;
+            size_t need = size + align + mem_heap_min_size() + 4096;
+            if (need > want)
+                want = need;
+            pthread_mutex_lock(&regions_lock);
+            h = new_heap(want);
+            pthread_mutex_unlock(&regions_lock);
+            if (h) {
+                a->heaps[n] = h;
+                __atomic_store_n(&a->cur, n, __ATOMIC_RELAXED);
+                __atomic_store_n(&a->n, n + 1, __ATOMIC_RELEASE);
+                if (a->next_size < MAX_GROWTH)
+                    a->next_size *= 2;
+            }
+        }
+        pthread_mutex_unlock(&a->lock);
+        if (!h)
+            return NULL;
+        void *p = try_heap(h, size, align, caller);
+        if (p)
+            return p;
+        if (__atomic_load_n(&a->n, __ATOMIC_ACQUIRE) >= PER_ARENA)
+            return NULL;
+    }
+}
