@@ -69,13 +69,13 @@ int take(mem_heap_t *h, uint32_t g, uint32_t lead, uint32_t need, size_t req)
         const block_hdr_t *n = hdr(h, next);
         hdr_write(h, next, n->size, n->flags & ~(uint32_t)BLK_PREV_FREE, n->slack);
     }
-    if (h->level >= MEM_CHECK_LOCAL) {
-        /* New memory reads as poison: cover the old node and footer too. */
-        queue_fill(h, gbytes(b) + HDR_BYTES, NODE_BYTES, POISON_BYTE);
-        if (!split)
-            queue_fill(h, gbytes(next) - FTR_BYTES, FTR_BYTES, POISON_BYTE);
+    /* The old node and footer stop being metadata: wipe them at every level
+     * (I8), so a stale node cannot pass for a header inside the payload. */
+    queue_fill(h, gbytes(b) + HDR_BYTES, NODE_BYTES, POISON_BYTE);
+    if (!split)
+        queue_fill(h, gbytes(next) - FTR_BYTES, FTR_BYTES, POISON_BYTE);
+    if (h->level >= MEM_CHECK_LOCAL)
         queue_fill(h, gbytes(b + used) - slack, slack, SLACK_BYTE);
-    }
     int new_blocks = (lead ? 1 : 0) + (split ? 1 : 0);
     h->d_used += (long long)gbytes(used);
     h->d_free -= (long long)gbytes(used);
