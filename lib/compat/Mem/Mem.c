@@ -17,7 +17,6 @@
  * Both headers are called mem.h: "mem.h" here is this API's (same folder),
  * the core's is reached by its path relative to this file.
  */
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 

@@ -36,7 +36,7 @@ enum {
     E_CORRUPT_FREESPACE = MEM_API2_E_CORRUPT_FREESPACE,
     E_DOUBLE_FREE = MEM_API2_E_DOUBLE_FREE,
     E_BAD_POINTER = MEM_API2_E_BAD_POINTER,
-    E_CORRUPT_BLOCK = MEM_API2_E_CORRUPT_BLOCK,
+    E_CORRUPT_BLOCK = MEM_API2_E_CORRUPT_BLOCK
 };
 #endif
 
@@ -45,7 +45,9 @@ enum {
 #define BESTFIT 1  /* smallest free chunk that fits (ties: lowest)   */
 #define WORSTFIT 2 /* largest free chunk (ties: lowest address)      */
 
-/* The last error: set by a call that fails, left alone by one that succeeds. */
+/* The last error: set by a call that fails, left alone by one that succeeds.
+ * One process-wide variable, as in the original API: the region itself is
+ * safe to use from many threads, but their failures share this code. */
 extern int m_error;
 
 /* Map the region: sizeOfRegion bytes rounded up to whole pages.  Returns 0,

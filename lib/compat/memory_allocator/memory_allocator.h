@@ -14,7 +14,8 @@
  * program was compiled with are the ones its pool uses (libmem.so itself
  * needs no rebuild).  They are checked by the preprocessor:
  *
- *   MA_POOL_SIZE  bytes in the pool, rounded up to whole pages; 1 to 16 GiB.
+ *   MA_POOL_SIZE  bytes in the pool, rounded up to whole pages; at least 1,
+ *                 below 16 GiB.
  *                 Default 1 MiB.
  *   MA_STRATEGY   placement: MA_FIRST_FIT (default), MA_BEST_FIT,
  *                 MA_WORST_FIT or MA_NEXT_FIT.
@@ -59,8 +60,8 @@ extern "C" {
 #endif
 
 /* ---- Checked here, so a bad -D fails at compile time ---- */
-#if !((MA_POOL_SIZE) >= 1 && (MA_POOL_SIZE) <= 16LL * 1024 * 1024 * 1024)
-#error "MA_POOL_SIZE must be between 1 byte and 16 GiB"
+#if !((MA_POOL_SIZE) >= 1 && (MA_POOL_SIZE) / 1024 / 1024 / 1024 < 16)
+#error "MA_POOL_SIZE must be at least 1 and below 16 GiB"
 #endif
 #if !((MA_STRATEGY) >= MA_FIRST_FIT && (MA_STRATEGY) <= MA_NEXT_FIT)
 #error "MA_STRATEGY must be MA_FIRST_FIT, MA_BEST_FIT, MA_WORST_FIT or MA_NEXT_FIT"

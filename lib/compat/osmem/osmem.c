@@ -58,13 +58,15 @@ static region_t *region_new(size_t bytes, int mapped)
     return r;
 }
 
-/* The link that points at the region owning p, or NULL (O1). */
+/* The link that points at the region owning p, or NULL (O1).  A region's
+ * own node is a live block of its heap but was never handed out: a pointer
+ * to it is owned by nobody, so no call can free it. */
 static region_t **owner(const void *p)
 {
     for (region_t **link = &regions; *link; link = &(*link)->next) {
         mem_heap_t *h = (*link)->heap;
         if ((const char *)p >= (char *)mem_heap_base(h) && (const char *)p < (char *)mem_heap_end(h))
-            return link;
+            return p == (const void *)*link ? NULL : link;
     }
     return NULL;
 }
