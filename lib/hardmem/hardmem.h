@@ -34,6 +34,23 @@
 
 #define HM_TLS __attribute__((tls_model("initial-exec")))
 
+/* Offset of the first byte of [p, p+n) that is not `byte`, or n; compares
+ * eight bytes at a time (the poison and slack checks run on every free). */
+static inline size_t hm_first_diff(const unsigned char *p, size_t n, unsigned char byte)
+{
+    uint64_t pat = 0x0101010101010101ULL * byte, v;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __builtin_memcpy(&v, p + i, 8);
+        if (v != pat)
+            break;
+    }
+    for (; i < n; i++)
+        if (p[i] != byte)
+            return i;
+    return n;
+}
+
 /* ---- options (options.c) ---- */
 enum { HM_ABORT = 0, HM_REPORT = 1, HM_IGNORE = 2 };
 
@@ -55,10 +72,27 @@ extern hm_options_t hm_opt;
 /* Parse HARDMEM_OPTIONS (getenv only, no allocation).  Bad entries are
  * reported on fd 2 and ignored. */
 void hm_options_init(void);
+/* The descriptor reports go to: the log, or fd 2 if the program has since
+ * closed or replaced the log's descriptor. */
+int hm_out_fd(void);
 
 /* ---- initialisation (api.c) ---- */
 /* Make sure hm_init ran; cheap after the first call. */
 void hm_ensure_init(void);
+
+/* The entry points with the caller's return address (api.c); the glibc
+ * names (interpose.c) and the hm_* names (hm_malloc.h) call these. */
+void *hm_malloc_at(size_t n, const void *caller);
+void *hm_calloc_at(size_t n, size_t m, const void *caller);
+void *hm_realloc_at(void *p, size_t n, const void *caller);
+void *hm_reallocarray_at(void *p, size_t n, size_t m, const void *caller);
+void hm_free_at(void *p, const void *caller);
+void *hm_memalign_at(size_t align, size_t n, const void *caller);
+int hm_posix_memalign_at(void **out, size_t align, size_t n, const void *caller);
+void *hm_valloc_at(size_t n, const void *caller);
+void *hm_pvalloc_at(size_t n, const void *caller);
+size_t hm_usable_size_at(void *p, const void *caller);
+void hm_regions_init(void);
 
 /* ---- reports (report.c) ---- */
 typedef enum hm_kind {
@@ -142,6 +176,9 @@ void hm_qshard_lock(const void *p);
 void hm_qshard_unlock(const void *p);
 bool hm_quarantined_locked(const void *p);
 void hm_quarantine_put_locked(mem_heap_t *h, void *p, size_t req);
+/* A recycled block for a request of req bytes (same block size), or NULL.
+ * The caller must hm_block_reuse() it: verify it and re-key its header. */
+void *hm_recycle_take(size_t req, mem_heap_t **h, size_t *old_req);
 /* Release everything (exit, leak check). */
 void hm_quarantine_drain(void);
 void hm_quarantine_lock_all(void);
@@ -161,7 +198,10 @@ void hm_stat_alloc(size_t req);
 void hm_stat_free(size_t req);
 void hm_stat_error(void);
 unsigned long hm_error_count(void);
-void hm_summary(void);
+size_t hm_stat_live(void);
+/* Print the summary (and, with leaks=1, the leak report); *leak_count gets
+ * the number of leaked blocks. */
+void hm_summary(size_t *leak_count);
 /* List live blocks; returns how many bytes leak. */
 size_t hm_leaks_report(size_t *count);
 

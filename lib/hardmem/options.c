@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fmt.h"
@@ -39,6 +40,9 @@ hm_options_t hm_opt = {
     .large_threshold = 256 * 1024,
     .arenas = 4,
 };
+
+static dev_t log_dev;
+static ino_t log_ino;
 
 static void complain(const char *s, size_t n)
 {
@@ -173,6 +177,8 @@ static bool apply(const char *k, size_t kn, const char *v, size_t vn)
         int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd < 0)
             return false;
+        if (hm_opt.log_fd != 2)
+            close(hm_opt.log_fd);
         hm_opt.log_fd = fd;
         return true;
     }
@@ -181,6 +187,11 @@ static bool apply(const char *k, size_t kn, const char *v, size_t vn)
 
 void hm_options_init(void)
 {
+    /* Reports go to a private duplicate of fd 2: programs such as coreutils
+     * close stderr in an atexit handler, before the exit summary. */
+    int fd = fcntl(2, F_DUPFD_CLOEXEC, 100);
+    if (fd >= 0)
+        hm_opt.log_fd = fd;
     const char *s = getenv("HARDMEM_OPTIONS");
     if (!s)
         return;
@@ -194,4 +205,19 @@ void hm_options_init(void)
         if (*s == ':')
             s++;
     }
+    struct stat st;
+    if (fstat(hm_opt.log_fd, &st) == 0) {
+        log_dev = st.st_dev;
+        log_ino = st.st_ino;
+    }
+}
+
+int hm_out_fd(void)
+{
+    /* A program that closes every descriptor may have reused ours for one of
+     * its own files: never write a report into it. */
+    struct stat st;
+    if (hm_opt.log_fd != 2 && (fstat(hm_opt.log_fd, &st) || st.st_dev != log_dev || st.st_ino != log_ino))
+        return 2;
+    return hm_opt.log_fd;
 }

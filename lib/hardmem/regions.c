@@ -117,7 +117,6 @@ void hm_regions_unlock(void)
 }
 
 /* Initialise the arena locks; called once from hm_init. */
-void hm_regions_init(void);
 void hm_regions_init(void)
 {
     for (unsigned i = 0; i < MAX_ARENAS; i++) {

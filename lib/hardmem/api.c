@@ -1,0 +1,500 @@
+/*
+ * api.c - the hm_* entry points: glibc's allocation semantics on top of the
+ * three back ends, and the routing of every pointer to its owner.
+ *
+ * ROUTING
+ *   small   size < large threshold: a region heap of the caller's arena
+ *           (regions.c); freed blocks go through the quarantine.
+ *   large   its own mapping with a guard page (large.c).
+ *   foreign neither: a pointer hardmem never handed out (stack, global,
+ *           wild, another allocator's).  Reported, or left alone with
+ *           foreign=ignore.
+ * A small pointer is classified by the core before anything is written:
+ * mem_heap_usable_size() validates that it is a live block start, its header
+ * canary and its slack, and names what is wrong otherwise.
+ *
+ * GLIBC SEMANTICS (2.36, the version these tests compare against)
+ *   malloc(0) returns a unique pointer (a 1-byte block here);
+ *   sizes above PTRDIFF_MAX and calloc/reallocarray overflow fail with
+ *   ENOMEM; realloc(p, 0) frees p and returns NULL; realloc failure leaves p
+ *   alive; posix_memalign returns EINVAL for an alignment that is not a power
+ *   of two multiple of sizeof(void *) and leaves errno alone; memalign and
+ *   aligned_alloc round a non-power-of-two alignment up and fail with EINVAL
+ *   above SIZE_MAX/2+1; valloc/pvalloc align to the page (pvalloc rounds the
+ *   size up to whole pages; pvalloc(0) is a minimal block, as in glibc); free preserves errno; every block
+ *   is 16-byte aligned and every block, aligned or not, is freed with free.
+ *
+ * The hot paths take a heap's lock themselves and call the core's validators
+ * (heap.h: block_of, slack_verify, block_check), exported for this layer,
+ * to check a pointer, its slack and the next header in one visit; each such
+ * section starts with txn_begin() like a core call.
+ *
+ * INITIALISATION
+ * The first call parses HARDMEM_OPTIONS (getenv) and sets up locks; it makes
+ * no allocation, no dlsym and no stdio call, so it cannot recurse.  Another
+ * thread arriving meanwhile waits on a spin.  pthread_atfork handlers are
+ * registered after the state says "ready" (registering may allocate, which
+ * then simply works).  At fork every lock is taken in the documented order
+ * (hardmem.h) and released in both processes, so the child inherits
+ * consistent heaps.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hardmem.h"
+
+
+static int init_state; /* 0 never, 1 running, 2 ready */
+static unsigned forked_heaps;
+
+/* ---------------- fork ---------------- */
+
+static void fork_prepare(void)
+{
+    hm_regions_lock();
+    hm_quarantine_lock_all();
+    hm_large_lock();
+    forked_heaps = hm_heap_count();
+    for (unsigned i = 0; i < forked_heaps; i++)
+        pthread_mutex_lock(&hm_heap_at(i)->lock);
+    hm_stacks_lock();
+}
+
+static void fork_release(void)
+{
+    hm_stacks_unlock();
+    for (unsigned i = forked_heaps; i-- > 0;)
+        pthread_mutex_unlock(&hm_heap_at(i)->lock);
+    hm_large_unlock();
+    hm_quarantine_unlock_all();
+    hm_regions_unlock();
+}
+
+static void hm_init(void)
+{
+    int expect = 0;
+    if (!__atomic_compare_exchange_n(&init_state, &expect, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        while (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)
+            sched_yield();
+        return;
+    }
+    hm_options_init();
+    hm_regions_init();
+    __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
+    pthread_atfork(fork_prepare, fork_release, fork_release);
+}
+
+void hm_ensure_init(void)
+{
+    if (__builtin_expect(__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2, 0))
+        hm_init();
+}
+
+/* Also initialise at load time, so that the exit summary appears even for a
+ * program that never allocates. */
+__attribute__((constructor)) static void hm_load(void) { hm_ensure_init(); }
+
+__attribute__((destructor)) static void hm_fini(void)
+{
+    if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)
+        return;
+    size_t count = 0;
+    /* Verify every block still in the quarantine (writes after free). */
+    hm_quarantine_drain();
+    if (hm_opt.summary)
+        hm_summary(&count);
+    else if (hm_opt.leaks)
+        hm_leaks_report(&count);
+    if (count && hm_opt.on_error == HM_ABORT) {
+        fflush(NULL);
+        _exit(23);
+    }
+}
+
+/* ---------------- errors for pointers outside every heap ---------------- */
+
+static void bad(hm_kind_t kind, const char *op, const void *p, const char *detail, const void *caller)
+{
+    hm_error_t e = { .kind = kind, .op = op, .addr = p, .block = NULL, .requested = (size_t)-1,
+                     .usable = (size_t)-1, .bad_off = -1, .detail = detail, .caller = caller };
+    if (kind == HM_DOUBLE_FREE)
+        e.block = p;
+    hm_fatal(&e);
+}
+
+static void foreign(const char *op, const void *p, const void *caller)
+{
+    if (!hm_opt.foreign_ignore)
+        bad(HM_FOREIGN_POINTER, op, p, "the address is in no hardmem heap or large block", caller);
+}
+
+/* ---------------- allocation ---------------- */
+
+/* Hand out a recycled block (quarantine.c) for a request of req bytes: it
+ * must still be exactly as it was parked - poison up to its old requested
+ * size, slack after it, a valid header - and then gets the header the core
+ * would have written for req (new slack, new canary) and the core's
+ * statistics are adjusted, so every later check sees an ordinary block. */
+static bool block_reuse(mem_heap_t *h, void *p, size_t old_req, size_t req, const void *caller)
+{
+    unsigned char *b = p;
+    block_hdr_t *hd = (block_hdr_t *)(b - MEM_HEADER);
+    uint32_t g = (uint32_t)((b - h->base) / GRANULE) - 1;
+    pthread_mutex_lock(&h->lock);
+    txn_begin(h); /* a new call for the core: no cached validation is reused */
+    int err = block_check(h, g);
+    mem_report_t r = h->report;
+    size_t usable = gbytes(hd->size) - HDR_BYTES;
+    size_t i = 0;
+    if (!err) {
+        i = hm_first_diff(b, old_req, POISON_BYTE);
+        if (i == old_req)
+            i += hm_first_diff(b + old_req, usable - old_req, SLACK_BYTE);
+    }
+    if (!err && i == usable) {
+        hd->slack = (uint32_t)(usable - req);
+        hd->canary = hdr_canary(h, g, hd->size, hd->flags, hd->slack);
+        h->requested += req - old_req;
+    }
+    pthread_mutex_unlock(&h->lock);
+    if (!err && i == usable) {
+        if (req < old_req)
+            memset(b + req, SLACK_BYTE, old_req - req);
+        return true;
+    }
+    hm_error_t e = { .kind = HM_USE_AFTER_FREE, .op = "malloc", .addr = p, .block = p, .requested = old_req,
+                     .usable = usable, .bad_off = err ? -MEM_HEADER : (long long)i,
+                     .expected = err ? r.expected : (i < old_req ? POISON_BYTE : SLACK_BYTE),
+                     .found = err ? r.found : b[i],
+                     .detail = err ? "freed block's header overwritten while it waited for reuse"
+                                   : "freed block written while it waited for reuse",
+                     .caller = caller };
+    hm_fatal(&e);
+    return false; /* the block is dropped, never handed out */
+}
+
+/* Allocate size bytes aligned to align (a power of two >= 16). */
+static void *alloc_impl(size_t size, size_t align, bool zero, const void *caller)
+{
+    hm_ensure_init();
+    if (size == 0)
+        size = 1;
+    if (size > PTRDIFF_MAX) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    void *p;
+    if (size >= hm_opt.large_threshold || align > 4096) {
+        p = hm_large_alloc(size, align);
+    } else {
+        p = NULL;
+        if (align == MEM_ALIGN && !hm_opt.check_full) {
+            mem_heap_t *h;
+            size_t old;
+            void *r = hm_recycle_take(size, &h, &old);
+            if (r && block_reuse(h, r, old, size, caller))
+                p = r;
+        }
+        if (!p)
+            p = hm_small_alloc(size, align, caller);
+        if (!p)
+            errno = ENOMEM;
+        else if (zero)
+            memset(p, 0, size);
+    }
+    if (!p)
+        return NULL;
+    if (hm_opt.fill >= 0 && !zero)
+        memset(p, hm_opt.fill, size);
+    hm_stat_alloc(size);
+    if (hm_opt.stacks)
+        hm_stack_alloc(p, caller);
+    return p;
+}
+
+void *hm_malloc_at(size_t size, const void *caller) { return alloc_impl(size, MEM_ALIGN, false, caller); }
+
+void *hm_calloc_at(size_t n, size_t size, const void *caller)
+{
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return alloc_impl(total, MEM_ALIGN, true, caller);
+}
+
+/* glibc's _mid_memalign: small alignments relay to malloc, others are
+ * rounded up to a power of two, huge ones are EINVAL. */
+void *hm_memalign_at(size_t align, size_t size, const void *caller)
+{
+    if (align <= MEM_ALIGN)
+        return alloc_impl(size, MEM_ALIGN, false, caller);
+    if (align > SIZE_MAX / 2 + 1) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (align & (align - 1)) {
+        size_t a = MEM_ALIGN;
+        while (a < align)
+            a <<= 1;
+        align = a;
+    }
+    return alloc_impl(size, align, false, caller);
+}
+
+int hm_posix_memalign_at(void **out, size_t align, size_t size, const void *caller)
+{
+    if (align % sizeof(void *) || (align & (align - 1)) || align == 0)
+        return EINVAL;
+    int saved = errno;
+    void *p = alloc_impl(size, align < MEM_ALIGN ? MEM_ALIGN : align, false, caller);
+    errno = saved;
+    if (!p)
+        return ENOMEM;
+    *out = p;
+    return 0;
+}
+
+void *hm_valloc_at(size_t size, const void *caller)
+{
+    return hm_memalign_at((size_t)sysconf(_SC_PAGESIZE), size, caller);
+}
+
+void *hm_pvalloc_at(size_t size, const void *caller)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (size > SIZE_MAX - 2 * page) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return hm_memalign_at(page, (size + page - 1) & ~(page - 1), caller);
+}
+
+/* ---------------- free ---------------- */
+
+/* The core checks the next block's header only when a block is released.
+ * A block about to wait in the quarantine is checked now, so that a linear
+ * overflow is blamed on the block that overflowed, at its free. */
+static bool next_header_ok(mem_heap_t *h, void *p, size_t req, const char *op, const void *caller)
+{
+    pthread_mutex_lock(&h->lock);
+    txn_begin(h); /* a new call for the core: no cached validation is reused */
+    uint32_t g = (uint32_t)(((unsigned char *)p - h->base) / GRANULE) - 1;
+    uint32_t size = hdr(h, g)->size, next = g + size;
+    int err = next < h->end ? block_check(h, next) : MEM_OK;
+    mem_report_t r = h->report;
+    pthread_mutex_unlock(&h->lock);
+    if (!err)
+        return true;
+    hm_error_t e = { .kind = HM_OVERFLOW_NEXT, .op = op, .addr = p, .block = p, .requested = req,
+                     .usable = gbytes(size) - HDR_BYTES, .bad_off = (long long)(gbytes(size) - HDR_BYTES),
+                     .expected = r.expected, .found = r.found, .detail = r.what, .caller = caller };
+    hm_fatal(&e);
+    return false;
+}
+
+/* What mem_heap_usable_size() checks (a live block start, its header, its
+ * slack), plus the next block's header, in one visit under the heap's lock.
+ * Returns the requested size, or 0 with *code set (*next_bad: the next
+ * header is the problem). */
+static size_t validate_locked(mem_heap_t *h, void *p, int *code, bool *next_bad)
+{
+    *next_bad = false;
+    pthread_mutex_lock(&h->lock);
+    txn_begin(h); /* a new call for the core: no cached validation is reused */
+    uint32_t g;
+    int err = block_of(h, p, &g);
+    if (!err)
+        err = slack_verify(h, g);
+    size_t req = 0;
+    if (!err) {
+        req = requested_of(h, g);
+        uint32_t next = g + hdr(h, g)->size;
+        if (next < h->end && (err = block_check(h, next)))
+            *next_bad = true;
+    }
+    pthread_mutex_unlock(&h->lock);
+    *code = err;
+    return err ? 0 : req;
+}
+
+static void small_free(mem_heap_t *h, void *p, const char *op, const void *caller)
+{
+    hm_qshard_lock(p);
+    if (hm_quarantined_locked(p)) {
+        hm_qshard_unlock(p);
+        bad(HM_DOUBLE_FREE, op, p, "block is in the quarantine (freed before)", caller);
+        return;
+    }
+    size_t req;
+    if (hm_opt.check_full || !hm_opt.quarantine_bytes) {
+        req = mem_heap_usable_size(h, p);
+        if (!req) {
+            int code = mem_errno();
+            hm_qshard_unlock(p);
+            hm_core_error(h, code, op, p, caller);
+            return;
+        }
+    } else {
+        int code;
+        bool next_bad;
+        req = validate_locked(h, p, &code, &next_bad);
+        if (!req) {
+            hm_qshard_unlock(p);
+            if (next_bad)
+                next_header_ok(h, p, requested_of(h, (uint32_t)(((unsigned char *)p - h->base) / GRANULE) - 1),
+                               op, caller);
+            else
+                hm_core_error(h, code, op, p, caller);
+            return;
+        }
+    }
+    if (hm_opt.check_full && hm_opt.quarantine_bytes && !next_header_ok(h, p, req, op, caller)) {
+        hm_qshard_unlock(p);
+        return;
+    }
+    if (hm_opt.stacks)
+        hm_stack_free(p, caller);
+    hm_stat_free(req);
+    if (hm_opt.quarantine_bytes) {
+        hm_quarantine_put_locked(h, p, req);
+        hm_qshard_unlock(p);
+        return;
+    }
+    int code = mem_heap_free(h, p);
+    hm_qshard_unlock(p);
+    if (code) {
+        hm_heap_retire(h);
+        hm_core_error(h, code, op, p, caller);
+    }
+}
+
+static void free_impl(void *p, const char *op, const void *caller)
+{
+    if (!p)
+        return;
+    int saved = errno;
+    hm_ensure_init();
+    mem_heap_t *h = hm_heap_of(p);
+    if (h)
+        small_free(h, p, op, caller);
+    else if (hm_large_free(p, op, caller) == 1)
+        foreign(op, p, caller);
+    errno = saved;
+}
+
+void hm_free_at(void *p, const void *caller) { free_impl(p, "free", caller); }
+
+/* ---------------- size queries ---------------- */
+
+/* The requested size of a live block, or 0 after reporting. */
+static size_t size_of(void *p, const char *op, const void *caller, mem_heap_t **hp)
+{
+    mem_heap_t *h = hm_heap_of(p);
+    *hp = h;
+    if (h) {
+        if (hm_quarantined(p)) {
+            bad(HM_INVALID_POINTER, op, p, "block was freed (it is in the quarantine)", caller);
+            return 0;
+        }
+        size_t n = mem_heap_usable_size(h, p);
+        if (!n)
+            hm_core_error(h, mem_errno(), op, p, caller);
+        return n;
+    }
+    size_t n;
+    if (hm_large_find(p, &n))
+        return n;
+    bad(HM_FOREIGN_POINTER, op, p, "the address is in no hardmem heap or large block", caller);
+    return 0;
+}
+
+size_t hm_usable_size_at(void *p, const void *caller)
+{
+    if (!p)
+        return 0;
+    hm_ensure_init();
+    mem_heap_t *h;
+    return size_of(p, "malloc_usable_size", caller, &h);
+}
+
+/* ---------------- realloc ---------------- */
+
+void *hm_realloc_at(void *p, size_t size, const void *caller)
+{
+    if (!p)
+        return alloc_impl(size, MEM_ALIGN, false, caller);
+    if (size == 0) {
+        free_impl(p, "realloc", caller);
+        return NULL;
+    }
+    if (size > PTRDIFF_MAX) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    hm_ensure_init();
+    mem_heap_t *h;
+    size_t old = size_of(p, "realloc", caller, &h);
+    if (!old) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (h && size < hm_opt.large_threshold) {
+        /* In place when the block already has room (the core then only
+         * moves the slack), so no dangling pointer can result. */
+        const block_hdr_t *b = (const block_hdr_t *)((unsigned char *)p - MEM_HEADER);
+        size_t need = (size + HDR_BYTES + GRANULE - 1) / GRANULE;
+        if (need <= b->size) {
+            void *q = mem_heap_realloc(h, p, size);
+            if (q) {
+                hm_stat_free(old);
+                hm_stat_alloc(size);
+                return q;
+            }
+            int code = mem_errno();
+            if (code != E_NO_SPACE) {
+                hm_core_error(h, code, "realloc", p, caller);
+                errno = ENOMEM;
+                return NULL;
+            }
+        }
+    } else if (!h && size == old) {
+        return p;
+    }
+    void *q = alloc_impl(size, MEM_ALIGN, false, caller);
+    if (!q)
+        return NULL;
+    memcpy(q, p, old < size ? old : size);
+    free_impl(p, "realloc", caller);
+    return q;
+}
+
+void *hm_reallocarray_at(void *p, size_t n, size_t size, const void *caller)
+{
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return hm_realloc_at(p, total, caller);
+}
+
+/* ---------------- the prefixed API (static linking, tests) ---------------- */
+
+#define CALLER __builtin_return_address(0)
+void *hm_malloc(size_t n) { return hm_malloc_at(n, CALLER); }
+void *hm_calloc(size_t n, size_t m) { return hm_calloc_at(n, m, CALLER); }
+void *hm_realloc(void *p, size_t n) { return hm_realloc_at(p, n, CALLER); }
+void *hm_reallocarray(void *p, size_t n, size_t m) { return hm_reallocarray_at(p, n, m, CALLER); }
+void hm_free(void *p) { hm_free_at(p, CALLER); }
+void *hm_memalign(size_t a, size_t n) { return hm_memalign_at(a, n, CALLER); }
+void *hm_aligned_alloc(size_t a, size_t n) { return hm_memalign_at(a, n, CALLER); }
+int hm_posix_memalign(void **out, size_t a, size_t n) { return hm_posix_memalign_at(out, a, n, CALLER); }
+void *hm_valloc(size_t n) { return hm_valloc_at(n, CALLER); }
+void *hm_pvalloc(size_t n) { return hm_pvalloc_at(n, CALLER); }
+size_t hm_malloc_usable_size(void *p) { return hm_usable_size_at(p, CALLER); }

@@ -1,0 +1,14 @@
+/* b is freed, then a is freed and coalesces with b: b's header is gone, and a
+ * second free of b must still be called a double free (quarantine_kb=0). */
+#include <stdlib.h>
+int main(void)
+{
+    char *volatile a = malloc(64);
+    char *volatile b = malloc(64);
+    char *volatile c = malloc(64);
+    free(b);
+    free(a);
+    free(b);
+    free(c);
+    return 0;
+}

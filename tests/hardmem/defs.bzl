@@ -1,0 +1,71 @@
+"""plain_binary: a program built outside the C++ toolchain's configuration.
+
+Programs that are run with libhardmem.so preloaded must not carry a sanitizer
+runtime (ASan/TSan own malloc and must come first), whatever --config the
+build uses; --copt/--linkopt from .bazelrc cannot be overridden per target at
+link time in Bazel 4.  So these programs are compiled by a genrule that calls
+clang-19 (installed by ./bazelw) with fixed flags, the same under every
+configuration.
+"""
+
+CORE = [
+    "//lib:" + f
+    for f in [
+        "alloc.c",
+        "api.c",
+        "block.c",
+        "canary.c",
+        "check.c",
+        "dump.c",
+        "error.c",
+        "fmt.c",
+        "free.c",
+        "heap.c",
+        "index.c",
+        "realloc.c",
+        "fmt.h",
+        "heap.h",
+        "mem.h",
+    ]
+]
+
+HARDMEM = CORE + [
+    "//lib/hardmem:" + f
+    for f in [
+        "api.c",
+        "interpose.c",
+        "large.c",
+        "leaks.c",
+        "options.c",
+        "quarantine.c",
+        "regions.c",
+        "report.c",
+        "stacks.c",
+        "stats.c",
+        "hardmem.h",
+        "hm_malloc.h",
+    ]
+]
+
+def plain_binary(name, srcs, copts = [], libs = [], cxx = False, with_hardmem = False):
+    """A program compiled with clang-19 directly (see the module doc).
+
+    with_hardmem links the checked malloc in (its sources are compiled into
+    the program, as //lib/hardmem:malloc does).
+    """
+    all_srcs = srcs + (HARDMEM if with_hardmem else [])
+    compiled = [s for s in all_srcs if s.endswith(".c") or s.endswith(".cc")]
+    compiler = "clang++-19" if cxx else "clang-19 -std=gnu11"
+    native.genrule(
+        name = name,
+        srcs = all_srcs,
+        outs = [name + ".bin"],
+        cmd = " ".join([
+            compiler,
+            "-O0 -g -Wall -Wextra -Werror -fno-omit-frame-pointer",
+            "-Ilib -Ilib/hardmem",
+        ] + copts + [
+            "-o $@",
+        ] + ["$(location %s)" % s for s in compiled] + libs + ["-lpthread"]),
+        executable = True,
+    )
