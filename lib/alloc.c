@@ -50,22 +50,38 @@ int take(mem_heap_t *h, uint32_t g, uint32_t lead, uint32_t need, size_t req)
     if ((err = poison_verify(h, g, pstart, pend - pstart)))
         return err;
 
-    if ((err = index_remove(h, g)))
-        return err;
-    if (lead) {
-        hdr_write(h, g, lead, flags, 0);
-        ftr_write(h, g, lead);
-        if ((err = index_insert(h, g)))
-            return err;
-    }
     const uint32_t slack = (uint32_t)(gbytes(used) - HDR_BYTES - req);
-    hdr_write(h, b, used, BLK_ALLOC | (lead ? BLK_PREV_FREE : flags & BLK_PREV_FREE), slack);
-    if (split) {
+    if (!lead && split) {
+        /* The tail keeps the block's place in address order: it takes over
+         * its node (index_replace_addr); only the size tree moves it.  The
+         * old header stays intact until the address tree is done with it. */
+        if ((err = index_remove_by_size(h, g)))
+            return err;
         hdr_write(h, b + need, rest, 0, 0);
         ftr_write(h, b + need, rest);
-        if ((err = index_insert(h, b + need)))
+        if ((err = index_replace_addr(h, g, b + need)))
             return err;
-    } else if (next < h->end) {
+        hdr_write(h, b, used, BLK_ALLOC | (flags & BLK_PREV_FREE), slack);
+        if ((err = index_insert_by_size(h, b + need)))
+            return err;
+    } else {
+        if ((err = index_remove(h, g)))
+            return err;
+        if (lead) {
+            hdr_write(h, g, lead, flags, 0);
+            ftr_write(h, g, lead);
+            if ((err = index_insert(h, g)))
+                return err;
+        }
+        hdr_write(h, b, used, BLK_ALLOC | (lead ? BLK_PREV_FREE : flags & BLK_PREV_FREE), slack);
+        if (split) {
+            hdr_write(h, b + need, rest, 0, 0);
+            ftr_write(h, b + need, rest);
+            if ((err = index_insert(h, b + need)))
+                return err;
+        }
+    }
+    if (!split && next < h->end) {
         const block_hdr_t *n = hdr(h, next);
         hdr_write(h, next, n->size, n->flags & ~(uint32_t)BLK_PREV_FREE, n->slack);
     }
@@ -87,15 +103,16 @@ int take(mem_heap_t *h, uint32_t g, uint32_t lead, uint32_t need, size_t req)
 
 static bool style_ok(int style) { return style >= MEM_FIRST_FIT && style <= MEM_NEXT_FIT; }
 
-/* Find and carve a block; the caller has entered the heap.  `align` is a
- * power of two >= 16.  Returns the block's granule or 0 with errno set. */
-static uint32_t alloc_locked(mem_heap_t *h, size_t size, int style, size_t align)
+/* Find and carve a block for `size` bytes with room for `room` >= size;
+ * the caller has entered the heap.  `align` is a power of two >= 16.
+ * Returns the block's granule or 0 with errno set. */
+static uint32_t alloc_locked(mem_heap_t *h, size_t size, size_t room, int style, size_t align)
 {
-    if (size == 0 || !style_ok(style)) {
+    if (size == 0 || room < size || !style_ok(style)) {
         set_errno(E_BAD_ARGS);
         return 0;
     }
-    uint32_t need = need_granules(h, size);
+    uint32_t need = need_granules(h, room);
     /* An aligned request searches for room for the worst leading gap. */
     size_t extra = align > GRANULE ? align / GRANULE + MIN_BLOCK_G : 0;
     if (!need || (size_t)need + extra > h->end - h->first) {
@@ -128,11 +145,11 @@ static uint32_t alloc_locked(mem_heap_t *h, size_t size, int style, size_t align
 
 static void *payload(const mem_heap_t *h, uint32_t g) { return (unsigned char *)at(h, g) + HDR_BYTES; }
 
-void *mem_heap_alloc(mem_heap_t *h, size_t size, int style)
+void *mem_heap_alloc_room(mem_heap_t *h, size_t size, size_t room, int style)
 {
     if (heap_enter(h))
         return NULL;
-    uint32_t g = alloc_locked(h, size, style, GRANULE);
+    uint32_t g = alloc_locked(h, size, room, style, GRANULE);
     if (g)
         commit(h);
     heap_leave(h);
@@ -141,6 +158,8 @@ void *mem_heap_alloc(mem_heap_t *h, size_t size, int style)
     return g ? payload(h, g) : NULL;
 }
 
+void *mem_heap_alloc(mem_heap_t *h, size_t size, int style) { return mem_heap_alloc_room(h, size, size, style); }
+
 void *mem_heap_calloc(mem_heap_t *h, size_t n, size_t size)
 {
     if (heap_enter(h))
@@ -148,7 +167,7 @@ void *mem_heap_calloc(mem_heap_t *h, size_t n, size_t size)
     uint32_t g = 0;
     if (n == 0 || size == 0 || n > SIZE_MAX / size) {
         set_errno(E_BAD_ARGS);
-    } else if ((g = alloc_locked(h, n * size, MEM_FIRST_FIT, GRANULE))) {
+    } else if ((g = alloc_locked(h, n * size, n * size, MEM_FIRST_FIT, GRANULE))) {
         queue_fill(h, gbytes(g) + HDR_BYTES, n * size, 0);
         commit(h);
         set_errno(MEM_OK);
@@ -164,7 +183,7 @@ void *mem_heap_aligned_alloc(mem_heap_t *h, size_t alignment, size_t size, int s
     uint32_t g = 0;
     if (alignment == 0 || (alignment & (alignment - 1)) || alignment > ((size_t)1 << 30)) {
         set_errno(E_BAD_ARGS);
-    } else if ((g = alloc_locked(h, size, style, alignment < GRANULE ? GRANULE : alignment))) {
+    } else if ((g = alloc_locked(h, size, size, style, alignment < GRANULE ? GRANULE : alignment))) {
         commit(h);
         set_errno(MEM_OK);
     }

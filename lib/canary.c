@@ -7,6 +7,7 @@
  * stray write) cannot produce a valid header without reading the secret;
  * keying by the address means a header copied elsewhere does not validate.
  *
+ * hdr_canary itself is inline in heap.h (it runs on every header read).
  * The hash starts from the secret and absorbs one 64-bit word per step:
  * x = (x ^ w) * odd; x ^= x >> 29.  For a fixed x each step is a bijection
  * of w, and for a fixed w a bijection of x, so changing any one word always
@@ -50,25 +51,11 @@ uint64_t heap_new_secret(void)
     return s | 1; /* never 0, so a zeroed control structure is not a valid key */
 }
 
-static inline uint64_t absorb(uint64_t x, uint64_t word)
-{
-    x = (x ^ word) * 0x9e3779b97f4a7c15ULL;
-    return x ^ (x >> 29);
-}
-
-uint32_t hdr_canary(const mem_heap_t *h, uint32_t g, uint32_t size, uint32_t flags, uint32_t slack)
-{
-    uint64_t x = absorb(h->secret, (uint64_t)(uintptr_t)at(h, g));
-    x = absorb(x, (uint64_t)size << 32 | flags);
-    x = absorb(x, slack);
-    return (uint32_t)(x ^ (x >> 32));
-}
-
 uint16_t node_check(const mem_heap_t *h, uint32_t g, const free_node_t *n)
 {
-    uint64_t x = absorb(h->secret ^ 0x6e6f6465ULL, (uint64_t)(uintptr_t)at(h, g));
-    x = absorb(x, (uint64_t)n->left[0] << 32 | n->right[0]);
-    x = absorb(x, (uint64_t)n->left[1] << 32 | n->right[1]);
-    x = absorb(x, (uint64_t)n->max << 16 | (uint64_t)n->height[0] << 8 | n->height[1]);
+    uint64_t x = canary_absorb(h->secret ^ 0x6e6f6465ULL, (uint64_t)(uintptr_t)at(h, g));
+    x = canary_absorb(x, (uint64_t)n->left[0] << 32 | n->right[0]);
+    x = canary_absorb(x, (uint64_t)n->left[1] << 32 | n->right[1]);
+    x = canary_absorb(x, (uint64_t)n->max << 16 | (uint64_t)n->height[0] << 8 | n->height[1]);
     return (uint16_t)(x ^ (x >> 16) ^ (x >> 32) ^ (x >> 48));
 }

@@ -60,7 +60,7 @@ int mem_heap_dump(mem_heap_t *h, int fd)
         else
             fmt_str(&f, "-");
         fmt_pad(&f, 38);
-        fmt_str(&f, b->flags & BLK_ALLOC ? "used   " : "free   ");
+        fmt_str(&f, (b->flags & BLK_HELD) ? "held   " : (b->flags & BLK_ALLOC) ? "used   " : "free   ");
         int sub = (b->flags & BLK_ALLOC) ? slack_verify(h, g) : free_check_full(h, g);
         fmt_str(&f, sub ? h->report.what : "ok");
         if (sub && !result)

@@ -30,7 +30,11 @@ int block_of(mem_heap_t *h, const void *p, uint32_t *gp)
         return report(h, E_BAD_POINTER, 0, "pointer not 16-byte aligned", 0, (a - base) % GRANULE);
     uint32_t g = (uint32_t)((a - base) / GRANULE) - 1;
     if (block_check(h, g) == MEM_OK) {
-        if (hdr(h, g)->flags & BLK_ALLOC) {
+        uint32_t flags = hdr(h, g)->flags;
+        if (flags & BLK_HELD)
+            return report(h, E_DOUBLE_FREE, g, "block was freed and is held for reuse (quarantine)", BLK_ALLOC,
+                          flags);
+        if (flags & BLK_ALLOC) {
             *gp = g;
             return MEM_OK;
         }
@@ -81,32 +85,45 @@ int release(mem_heap_t *h, uint32_t g, uint32_t size, bool with_prev, bool was_b
     if (next_free && after < h->end && (err = block_check(h, after)))
         return err;
 
-    /* 2. Unlink the neighbours and retire the metadata inside the new block. */
+    /* 2. Unlink what leaves the index and retire the metadata inside the new
+     * block.  A free neighbour's node in the address tree is taken over by
+     * the merged block (index_replace_addr: no free block lies between
+     * them), so only the size tree sees a removal and an insertion.  Each
+     * neighbour's header stays intact until its tree walks are done. */
+    uint32_t keep = 0;
     if (prev) {
-        if ((err = index_remove(h, prev)))
+        if (next_free && (err = index_remove(h, next)))
             return err;
-        start = prev;
+        if ((err = index_remove_by_size(h, prev)))
+            return err;
+        keep = start = prev;
         total += hdr(h, prev)->size;
         meta_wipe(h, gbytes(g) - FTR_BYTES, FTR_BYTES);
         if (was_block)
             meta_wipe(h, gbytes(g), HDR_BYTES);
-    }
-    if (next_free) {
-        if ((err = index_remove(h, next)))
+    } else if (next_free) {
+        if ((err = index_remove_by_size(h, next)))
             return err;
-        total += hdr(h, next)->size;
-        meta_wipe(h, gbytes(next), POISON_START);
+        keep = next;
     }
+    if (next_free)
+        total += hdr(h, next)->size;
 
-    /* 3. Write the merged block and tell the block after it. */
+    /* 3. Write the merged block, tell the block after it, index it. */
     hdr_write(h, start, total, 0, 0);
     ftr_write(h, start, total);
     if (after < h->end) {
         const block_hdr_t *a = hdr(h, after);
         hdr_write(h, after, a->size, a->flags | BLK_PREV_FREE, a->slack);
     }
-    if ((err = index_insert(h, start)))
+    if (keep) {
+        if ((err = index_replace_addr(h, keep, start)) || (err = index_insert_by_size(h, start)))
+            return err;
+    } else if ((err = index_insert(h, start))) {
         return err;
+    }
+    if (next_free)
+        meta_wipe(h, gbytes(next), POISON_START);
 
     /* 4. At commit, poison the bytes of [g, g+size) that are now free payload. */
     if (h->level >= MEM_CHECK_LOCAL) {
@@ -123,6 +140,24 @@ int release(mem_heap_t *h, uint32_t g, uint32_t size, bool with_prev, bool was_b
     return MEM_OK;
 }
 
+int free_block(mem_heap_t *h, uint32_t g)
+{
+    const uint32_t size = hdr(h, g)->size, flags = hdr(h, g)->flags;
+    const size_t req = requested_of(h, g);
+    int err = release(h, g, size, (flags & BLK_PREV_FREE) != 0, true);
+    if (err == E_CORRUPT_FREESPACE && h->report.offset == (long long)gbytes(g + size - h->first))
+        /* The header right after this block is bad: most likely this block
+         * overflowed into it. */
+        err = h->report.code = E_CORRUPT_BLOCK;
+    if (err) {
+        rollback(h);
+    } else {
+        h->d_req -= (long long)req;
+        commit(h);
+    }
+    return err;
+}
+
 int mem_heap_free(mem_heap_t *h, void *p)
 {
     if (!p) {
@@ -133,21 +168,8 @@ int mem_heap_free(mem_heap_t *h, void *p)
     if (err)
         return err;
     uint32_t g;
-    if (!(err = block_of(h, p, &g)) && !(err = slack_verify(h, g))) {
-        const uint32_t size = hdr(h, g)->size, flags = hdr(h, g)->flags;
-        const size_t req = requested_of(h, g);
-        err = release(h, g, size, (flags & BLK_PREV_FREE) != 0, true);
-        if (err == E_CORRUPT_FREESPACE && h->report.offset == (long long)gbytes(g + size - h->first))
-            /* The header right after this block is bad: most likely this
-             * block overflowed into it. */
-            err = h->report.code = E_CORRUPT_BLOCK;
-        if (err) {
-            rollback(h);
-        } else {
-            h->d_req -= (long long)req;
-            commit(h);
-        }
-    }
+    if (!(err = block_of(h, p, &g)) && !(err = slack_verify(h, g)))
+        err = free_block(h, g);
     heap_leave(h);
     set_errno(err);
     return err;

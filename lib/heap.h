@@ -13,7 +13,7 @@
  *   allocated:  [ header 16 | payload: requested bytes | slack ]
  *   free:       [ header 16 | free node 24 | poison ...  | footer 8 ]
  *
- * header  size (granules), flags (ALLOC, PREV_FREE), slack (allocated: the
+ * header  size (granules), flags (ALLOC, PREV_FREE, HELD), slack (allocated: the
  *         bytes after the requested size; free: 0) and a 32-bit canary, a
  *         keyed hash of the secret, the header's address and those fields.
  *         So a header that is flipped, copied elsewhere or forged fails.
@@ -24,6 +24,10 @@
  * node    free blocks only: the links of the two free-index trees
  *         (lib/index.c) and a keyed 16-bit check over them.
  * slack   filled with SLACK_BYTE at check level >= LOCAL; verified on free.
+ * held    an allocated block with HELD set was freed by the program but is
+ *         kept by a front end (lib/hold.c): still allocated here (no
+ *         coalescing), its requested bytes poisoned, and every call that
+ *         takes a live block refuses it as a double free.
  * poison  free payload past the node is filled with POISON_BYTE at level
  *         >= LOCAL and verified when it is handed out again.
  *
@@ -44,6 +48,8 @@
  *   I7  The statistics equal what a walk counts: used + free == capacity.
  *   I8  A byte range that stops being a header, footer or node is wiped at
  *       once (at every level), so a stale header can never validate.
+ *   I9  HELD is set only with ALLOC; at level >= LOCAL a held block's
+ *       requested bytes are POISON_BYTE (and its slack SLACK_BYTE, I6).
  *
  * TRANSACTIONS
  * Every metadata word a call writes goes through meta_write(), which logs its
@@ -86,7 +92,8 @@ enum {
     MAX_DEPTH = 64,             /* an AVL tree of 2^32 nodes is < 47 deep */
     BLK_ALLOC = 1u,
     BLK_PREV_FREE = 2u,
-    BLK_FLAGS = BLK_ALLOC | BLK_PREV_FREE,
+    BLK_HELD = 4u, /* only together with BLK_ALLOC (lib/hold.c) */
+    BLK_FLAGS = BLK_ALLOC | BLK_PREV_FREE | BLK_HELD,
     TREE_ADDR = 0,
     TREE_SIZE = 1,
 };
@@ -175,8 +182,22 @@ static inline size_t gbytes(uint32_t g) { return (size_t)g * GRANULE; }
 
 /* ---- keyed hashes (lib/canary.c) ---- */
 uint64_t heap_new_secret(void);
-uint32_t hdr_canary(const mem_heap_t *h, uint32_t g, uint32_t size, uint32_t flags, uint32_t slack);
+/* One step of the keyed hash (canary.c explains it). */
+static inline uint64_t canary_absorb(uint64_t x, uint64_t word)
+{
+    x = (x ^ word) * 0x9e3779b97f4a7c15ULL;
+    return x ^ (x >> 29);
+}
+static inline uint32_t hdr_canary(const mem_heap_t *h, uint32_t g, uint32_t size, uint32_t flags, uint32_t slack);
 uint16_t node_check(const mem_heap_t *h, uint32_t g, const free_node_t *n);
+
+static inline uint32_t hdr_canary(const mem_heap_t *h, uint32_t g, uint32_t size, uint32_t flags, uint32_t slack)
+{
+    uint64_t x = canary_absorb(h->secret, (uint64_t)(uintptr_t)at(h, g));
+    x = canary_absorb(x, (uint64_t)size << 32 | flags);
+    x = canary_absorb(x, slack);
+    return (uint32_t)(x ^ (x >> 32));
+}
 
 /* ---- reporting (lib/error.c) ---- */
 void set_errno(int code);
@@ -201,6 +222,9 @@ int free_check(mem_heap_t *h, uint32_t g);
 /* Also its footer (for blocks that are about to change). */
 int free_check_full(mem_heap_t *h, uint32_t g);
 void hdr_write(mem_heap_t *h, uint32_t g, uint32_t size, uint32_t flags, uint32_t slack);
+/* The same without logging, for a call's last write (nothing can fail after
+ * it, so there is nothing to roll back). */
+void hdr_set(mem_heap_t *h, uint32_t g, uint32_t size, uint32_t flags, uint32_t slack);
 void ftr_write(mem_heap_t *h, uint32_t g, uint32_t size);
 void node_write(mem_heap_t *h, uint32_t g, const free_node_t *n);
 /* Wipe a retired header, footer or node (I8). */
@@ -216,6 +240,13 @@ int slack_verify(mem_heap_t *h, uint32_t g);
 int index_insert(mem_heap_t *h, uint32_t g);
 /* Remove free block g from both trees. */
 int index_remove(mem_heap_t *h, uint32_t g);
+/* The same for one tree.  index_replace_addr puts free block neu (header
+ * written) in old's place in the address tree, which is valid when no other
+ * free block lies between them; the size tree is handled separately:
+ * remove old by its old key first, insert neu after the replacement. */
+int index_remove_by_size(mem_heap_t *h, uint32_t g);
+int index_replace_addr(mem_heap_t *h, uint32_t old, uint32_t neu);
+int index_insert_by_size(mem_heap_t *h, uint32_t g);
 /* Find a free block of at least `need` granules by style; 0 if none (with
  * *err MEM_OK) or on corruption (*err set).  Counts hops. */
 uint32_t index_find(mem_heap_t *h, int style, uint32_t need, int *err);
@@ -237,6 +268,10 @@ int release(mem_heap_t *h, uint32_t g, uint32_t size, bool with_prev, bool was_b
 /* Map a user pointer to its block, classifying bad pointers (E_BAD_POINTER,
  * E_DOUBLE_FREE, E_CORRUPT_*) before any header is trusted. */
 int block_of(mem_heap_t *h, const void *p, uint32_t *g);
+/* Free the live block g (already classified by block_of, slack verified):
+ * release and coalesce it, blaming an overflow for a bad next header; then
+ * commit, or roll back on error. */
+int free_block(mem_heap_t *h, uint32_t g);
 static inline size_t requested_of(const mem_heap_t *h, uint32_t g)
 {
     return gbytes(hdr(h, g)->size) - HDR_BYTES - hdr(h, g)->slack;

@@ -91,19 +91,12 @@ static void fix(walk_t *w, uint32_t g)
     node_write(h, g, &n);
 }
 
-static void set_left(walk_t *w, uint32_t g, uint32_t child)
-{
-    free_node_t n = *node(w->h, g);
-    n.left[w->t] = child;
-    node_write(w->h, g, &n);
-}
-
-static void set_right(walk_t *w, uint32_t g, uint32_t child)
-{
-    free_node_t n = *node(w->h, g);
-    n.right[w->t] = child;
-    node_write(w->h, g, &n);
-}
+/* Set one link of g.  The write is logged but g's node check is left stale:
+ * every caller recomputes g's fields with fix() (directly, in a rotation or
+ * in rebalance) before the call ends, which rewrites the check.  Nothing
+ * validates g in between (g was visited already and is cached as valid). */
+static void set_left(walk_t *w, uint32_t g, uint32_t child) { meta_write(w->h, &node(w->h, g)->left[w->t], child); }
+static void set_right(walk_t *w, uint32_t g, uint32_t child) { meta_write(w->h, &node(w->h, g)->right[w->t], child); }
 
 /* Rotations: the nodes they move are valid (rebalance checked them). */
 static uint32_t rotate_right(walk_t *w, uint32_t g)
@@ -256,39 +249,110 @@ static uint32_t tree_remove(walk_t *w, uint32_t g, uint32_t x, uint64_t kx, uint
     uint32_t sub = remove_min(w, r, k, hi, depth + 1, &m);
     if (w->err)
         return 0;
-    free_node_t mn = *node(h, m);
-    mn.left[w->t] = l;
-    mn.right[w->t] = sub;
-    node_write(h, m, &mn);
+    set_left(w, m, l); /* rebalance fixes m */
+    set_right(w, m, sub);
     uint32_t top = rebalance(w, m, lo, hi, depth);
     w->changed = true; /* m took g's place */
     return top;
+}
+
+/* Insert g into (or remove it from) tree t, then store the new root. */
+static int update(mem_heap_t *h, int t, uint32_t g, bool insert)
+{
+    walk_t w = walker(h, t);
+    uint64_t k = key_of(h, t, g);
+    uint32_t root = insert ? tree_insert(&w, h->root[t], g, k, 0, UINT64_MAX, 1)
+                           : tree_remove(&w, h->root[t], g, k, 0, UINT64_MAX, 1);
+    if (w.err)
+        return w.err;
+    meta_write(h, &h->root[t], root);
+    return MEM_OK;
 }
 
 int index_insert(mem_heap_t *h, uint32_t g)
 {
     free_node_t n = { { 0, 0 }, { 0, 0 }, hdr(h, g)->size, { 1, 1 }, 0 };
     node_write(h, g, &n);
-    for (int t = TREE_ADDR; t <= TREE_SIZE; t++) {
-        walk_t w = walker(h, t);
-        uint32_t root = tree_insert(&w, h->root[t], g, key_of(h, t, g), 0, UINT64_MAX, 1);
-        if (w.err)
-            return w.err;
-        meta_write(h, &h->root[t], root);
-    }
-    return MEM_OK;
+    int err = update(h, TREE_ADDR, g, true);
+    return err ? err : update(h, TREE_SIZE, g, true);
 }
 
 int index_remove(mem_heap_t *h, uint32_t g)
 {
-    for (int t = TREE_ADDR; t <= TREE_SIZE; t++) {
-        walk_t w = walker(h, t);
-        uint32_t root = tree_remove(&w, h->root[t], g, key_of(h, t, g), 0, UINT64_MAX, 1);
-        if (w.err)
+    int err = update(h, TREE_ADDR, g, false);
+    return err ? err : update(h, TREE_SIZE, g, false);
+}
+
+int index_remove_by_size(mem_heap_t *h, uint32_t g) { return update(h, TREE_SIZE, g, false); }
+
+/* REPLACING A NODE IN THE ADDRESS TREE
+ * When a free block shrinks from its low end (a split) or grows over the
+ * allocated block before it (a merge), its address changes but not its
+ * place in address order: no other free block lies in between.  So the new
+ * block can take over the old node's place - same links, same heights - and
+ * only the `max` fields on the path to it change: one descent instead of a
+ * removal and an insertion, each with rebalancing.  The descent validates
+ * every node as visit() does; the new key is checked against the interval
+ * the position allows and against the old node's children (T2). */
+int index_replace_addr(mem_heap_t *h, uint32_t old, uint32_t neu)
+{
+    walk_t w = walker(h, TREE_ADDR);
+    uint32_t path[MAX_DEPTH + 1];
+    int n = 0;
+    uint64_t lo = 0, hi = UINT64_MAX;
+    uint32_t g = h->root[TREE_ADDR];
+    for (;;) {
+        if (!g)
+            return report(h, E_CORRUPT_FREESPACE, old, "free block missing from the free index", old, 0);
+        if (!visit(&w, g, lo, hi, n + 1))
             return w.err;
-        meta_write(h, &h->root[t], root);
+        if (g == old)
+            break;
+        path[n++] = g;
+        if (old < g) {
+            hi = g;
+            g = node(h, g)->left[TREE_ADDR];
+        } else {
+            lo = g;
+            g = node(h, g)->right[TREE_ADDR];
+        }
+    }
+    if (!children_ok(&w, old, lo, hi, n + 1))
+        return w.err;
+    free_node_t v = *node(h, old);
+    uint32_t l = v.left[TREE_ADDR], r = v.right[TREE_ADDR];
+    if (neu <= lo || neu >= hi || (l && neu <= l) || (r && neu >= r))
+        return report(h, E_CORRUPT_FREESPACE, old, "replacement would break free index order", old, neu);
+    if (neu != old) {
+        v.left[TREE_SIZE] = v.right[TREE_SIZE] = 0; /* the size tree is the caller's */
+        v.height[TREE_SIZE] = 1;
+        node_write(h, neu, &v);
+        if (!n)
+            meta_write(h, &h->root[TREE_ADDR], neu);
+        else if (node(h, path[n - 1])->left[TREE_ADDR] == old)
+            set_left(&w, path[n - 1], neu);
+        else
+            set_right(&w, path[n - 1], neu);
+    }
+    /* The size changed: recompute max at neu and upwards while it changes
+     * (the parent is rewritten in any case: its link or check is stale). */
+    fix(&w, neu);
+    for (int i = n - 1; i >= 0; i--) {
+        uint32_t before = node(h, path[i])->max;
+        fix(&w, path[i]);
+        if (node(h, path[i])->max == before && i < n - 1)
+            break;
     }
     return MEM_OK;
+}
+
+int index_insert_by_size(mem_heap_t *h, uint32_t g)
+{
+    free_node_t v = *node(h, g);
+    v.left[TREE_SIZE] = v.right[TREE_SIZE] = 0;
+    v.height[TREE_SIZE] = 1;
+    node_write(h, g, &v);
+    return update(h, TREE_SIZE, g, true);
 }
 
 /* The lowest-address block at or after `from` with size >= need, in the

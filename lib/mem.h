@@ -159,6 +159,46 @@ size_t mem_heap_usable_size(mem_heap_t *h, const void *p);
  * slack or header was overwritten), E_CORRUPT_FREESPACE. */
 int mem_heap_free(mem_heap_t *h, void *p);
 
+/* ---- Holding freed blocks (for a front end: a quarantine, a cache) ----
+ * A front end that delays the reuse of freed blocks, or keeps them for quick
+ * reuse, "holds" a block instead of freeing it.  A held block stays
+ * allocated in the region (it is not coalesced and costs no index work), its
+ * requested bytes are poisoned (check level >= LOCAL), and every call that
+ * takes a live block (free, realloc, usable size, hold) refuses it with
+ * E_DOUBLE_FREE, so a second free of it is caught from any thread.  The front
+ * end later hands it out again (unhold) or gives it back (release); both
+ * first verify that nothing wrote to it meanwhile. */
+
+/* mem_heap_alloc, in a block with room for `room` >= size bytes, so that a
+ * cache can keep blocks of a few fixed sizes (size classes).  The bytes
+ * after `size` are slack, checked like any other.  E_BAD_ARGS if room < size. */
+void *mem_heap_alloc_room(mem_heap_t *h, size_t size, size_t room, int style);
+
+/* Hold the live block p: validate it as mem_heap_free would (pointer,
+ * header, slack) plus the header of the block after it, poison its
+ * requested bytes, and mark it held.  *req gets its requested size.
+ * Errors as mem_heap_free (E_CORRUPT_BLOCK also when the next header is bad:
+ * p most likely overflowed into it); on error nothing changes. */
+int mem_heap_hold(mem_heap_t *h, void *p, size_t *req);
+
+/* Hand the held block p out again for a request of `req` bytes (1 <= req <=
+ * its usable size, else E_BAD_ARGS): verify its poison and slack, then make
+ * it an ordinary live block of requested size `req` whose bytes read as
+ * poison.  E_CORRUPT_FREESPACE when it was written while held (its bytes or
+ * its header; the report gives the byte), E_BAD_POINTER when p is not a held
+ * block, E_CORRUPT_BLOCK when its slack was overwritten. */
+int mem_heap_unhold(mem_heap_t *h, void *p, size_t req);
+
+/* Change the requested size of the live block p to `size` (1 <= size <= its
+ * usable size, else E_BAD_ARGS) without moving or splitting it: realloc for
+ * a cache that keeps block sizes fixed.  The contents up to min(old, size)
+ * stay; bytes past `size` become slack (new bytes keep what they held).
+ * Errors as mem_heap_usable_size. */
+int mem_heap_set_size(mem_heap_t *h, void *p, size_t size);
+
+/* Free the held block p (verified as by mem_heap_unhold) and coalesce it. */
+int mem_heap_release(mem_heap_t *h, void *p);
+
 /* Validate the whole heap: every header canary and free-block footer, blocks
  * tile the region exactly, no two free blocks adjacent, free payloads still
  * poisoned and slack intact (check level >= LOCAL), the free index holds

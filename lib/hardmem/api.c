@@ -24,10 +24,12 @@
  *   size up to whole pages; pvalloc(0) is a minimal block, as in glibc); free preserves errno; every block
  *   is 16-byte aligned and every block, aligned or not, is freed with free.
  *
- * The hot paths take a heap's lock themselves and call the core's validators
- * (heap.h: block_of, slack_verify, block_check), exported for this layer,
- * to check a pointer, its slack and the next header in one visit; each such
- * section starts with txn_begin() like a core call.
+ * The hot paths make one core call each, under the heap's lock: free holds
+ * the block (mem_heap_hold: pointer, header, slack and next header checked,
+ * payload poisoned) for the thread's quarantine; malloc takes a block of its
+ * size class from the thread's bins (mem_heap_unhold: poison and slack
+ * verified) or carves one (mem_heap_alloc_room); realloc within the block
+ * only changes its requested size (mem_heap_set_size).
  *
  * INITIALISATION
  * The first call parses HARDMEM_OPTIONS (getenv) and sets up locks; it makes
@@ -56,7 +58,7 @@ static unsigned forked_heaps;
 static void fork_prepare(void)
 {
     hm_regions_lock();
-    hm_quarantine_lock_all();
+    hm_quarantine_lock();
     hm_large_lock();
     forked_heaps = hm_heap_count();
     for (unsigned i = 0; i < forked_heaps; i++)
@@ -70,7 +72,7 @@ static void fork_release(void)
     for (unsigned i = forked_heaps; i-- > 0;)
         pthread_mutex_unlock(&hm_heap_at(i)->lock);
     hm_large_unlock();
-    hm_quarantine_unlock_all();
+    hm_quarantine_unlock();
     hm_regions_unlock();
 }
 
@@ -84,6 +86,7 @@ static void hm_init(void)
     }
     hm_options_init();
     hm_regions_init();
+    hm_quarantine_init();
     __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
     pthread_atfork(fork_prepare, fork_release, fork_release);
 }
@@ -103,7 +106,7 @@ __attribute__((destructor)) static void hm_fini(void)
     if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)
         return;
     size_t count = 0;
-    /* Verify every block still in the quarantine (writes after free). */
+    /* Verify every block still in this thread's quarantine (writes after free). */
     hm_quarantine_drain();
     if (hm_opt.summary)
         hm_summary(&count);
@@ -134,49 +137,6 @@ static void foreign(const char *op, const void *p, const void *caller)
 
 /* ---------------- allocation ---------------- */
 
-/* Hand out a recycled block (quarantine.c) for a request of req bytes: it
- * must still be exactly as it was parked - poison up to its old requested
- * size, slack after it, a valid header - and then gets the header the core
- * would have written for req (new slack, new canary) and the core's
- * statistics are adjusted, so every later check sees an ordinary block. */
-static bool block_reuse(mem_heap_t *h, void *p, size_t old_req, size_t req, const void *caller)
-{
-    unsigned char *b = p;
-    block_hdr_t *hd = (block_hdr_t *)(b - MEM_HEADER);
-    uint32_t g = (uint32_t)((b - h->base) / GRANULE) - 1;
-    pthread_mutex_lock(&h->lock);
-    txn_begin(h); /* a new call for the core: no cached validation is reused */
-    int err = block_check(h, g);
-    mem_report_t r = h->report;
-    size_t usable = gbytes(hd->size) - HDR_BYTES;
-    size_t i = 0;
-    if (!err) {
-        i = hm_first_diff(b, old_req, POISON_BYTE);
-        if (i == old_req)
-            i += hm_first_diff(b + old_req, usable - old_req, SLACK_BYTE);
-    }
-    if (!err && i == usable) {
-        hd->slack = (uint32_t)(usable - req);
-        hd->canary = hdr_canary(h, g, hd->size, hd->flags, hd->slack);
-        h->requested += req - old_req;
-    }
-    pthread_mutex_unlock(&h->lock);
-    if (!err && i == usable) {
-        if (req < old_req)
-            memset(b + req, SLACK_BYTE, old_req - req);
-        return true;
-    }
-    hm_error_t e = { .kind = HM_USE_AFTER_FREE, .op = "malloc", .addr = p, .block = p, .requested = old_req,
-                     .usable = usable, .bad_off = err ? -MEM_HEADER : (long long)i,
-                     .expected = err ? r.expected : (i < old_req ? POISON_BYTE : SLACK_BYTE),
-                     .found = err ? r.found : b[i],
-                     .detail = err ? "freed block's header overwritten while it waited for reuse"
-                                   : "freed block written while it waited for reuse",
-                     .caller = caller };
-    hm_fatal(&e);
-    return false; /* the block is dropped, never handed out */
-}
-
 /* Allocate size bytes aligned to align (a power of two >= 16). */
 static void *alloc_impl(size_t size, size_t align, bool zero, const void *caller)
 {
@@ -192,15 +152,13 @@ static void *alloc_impl(size_t size, size_t align, bool zero, const void *caller
         p = hm_large_alloc(size, align);
     } else {
         p = NULL;
-        if (align == MEM_ALIGN && !hm_opt.check_full) {
-            mem_heap_t *h;
-            size_t old;
-            void *r = hm_recycle_take(size, &h, &old);
-            if (r && block_reuse(h, r, old, size, caller))
-                p = r;
+        size_t room = size;
+        if (align == MEM_ALIGN && !hm_opt.check_full && hm_opt.quarantine_bytes) {
+            p = hm_recycle_take(size);
+            room = hm_class_room(size); /* so the block can be binned when freed */
         }
         if (!p)
-            p = hm_small_alloc(size, align, caller);
+            p = hm_small_alloc(size, room, align, caller);
         if (!p)
             errno = ENOMEM;
         else if (zero)
@@ -277,99 +235,55 @@ void *hm_pvalloc_at(size_t size, const void *caller)
 
 /* ---------------- free ---------------- */
 
-/* The core checks the next block's header only when a block is released.
- * A block about to wait in the quarantine is checked now, so that a linear
- * overflow is blamed on the block that overflowed, at its free. */
-static bool next_header_ok(mem_heap_t *h, void *p, size_t req, const char *op, const void *caller)
+/* Report a linear overflow from p's block into the next header (found by
+ * mem_heap_hold / mem_heap_free as E_CORRUPT_BLOCK with the report at the
+ * next block), naming p's block, its sizes and the next header's bytes. */
+static void overflow_next(mem_heap_t *h, void *p, const char *op, const void *caller)
 {
-    pthread_mutex_lock(&h->lock);
-    txn_begin(h); /* a new call for the core: no cached validation is reused */
-    uint32_t g = (uint32_t)(((unsigned char *)p - h->base) / GRANULE) - 1;
-    uint32_t size = hdr(h, g)->size, next = g + size;
-    int err = next < h->end ? block_check(h, next) : MEM_OK;
-    mem_report_t r = h->report;
-    pthread_mutex_unlock(&h->lock);
-    if (!err)
-        return true;
-    hm_error_t e = { .kind = HM_OVERFLOW_NEXT, .op = op, .addr = p, .block = p, .requested = req,
-                     .usable = gbytes(size) - HDR_BYTES, .bad_off = (long long)(gbytes(size) - HDR_BYTES),
-                     .expected = r.expected, .found = r.found, .detail = r.what, .caller = caller };
+    mem_report_t r;
+    mem_heap_last_report(h, &r);
+    const block_hdr_t *b = (const block_hdr_t *)((unsigned char *)p - MEM_HEADER);
+    size_t usable = gbytes(b->size) - HDR_BYTES;
+    hm_error_t e = { .kind = HM_OVERFLOW_NEXT, .op = op, .addr = p, .block = p, .requested = usable - b->slack,
+                     .usable = usable, .bad_off = (long long)usable, .expected = r.expected, .found = r.found,
+                     .detail = r.what, .caller = caller };
     hm_fatal(&e);
-    return false;
 }
 
-/* What mem_heap_usable_size() checks (a live block start, its header, its
- * slack), plus the next block's header, in one visit under the heap's lock.
- * Returns the requested size, or 0 with *code set (*next_bad: the next
- * header is the problem). */
-static size_t validate_locked(mem_heap_t *h, void *p, int *code, bool *next_bad)
+/* Is the core's last report (code E_CORRUPT_BLOCK) about the header after
+ * p's block rather than p's own? */
+static bool blames_next(mem_heap_t *h, const void *p)
 {
-    *next_bad = false;
-    pthread_mutex_lock(&h->lock);
-    txn_begin(h); /* a new call for the core: no cached validation is reused */
-    uint32_t g;
-    int err = block_of(h, p, &g);
-    if (!err)
-        err = slack_verify(h, g);
-    size_t req = 0;
-    if (!err) {
-        req = requested_of(h, g);
-        uint32_t next = g + hdr(h, g)->size;
-        if (next < h->end && (err = block_check(h, next)))
-            *next_bad = true;
-    }
-    pthread_mutex_unlock(&h->lock);
-    *code = err;
-    return err ? 0 : req;
+    mem_report_t r;
+    mem_heap_last_report(h, &r);
+    long long own = (long long)((const unsigned char *)p - MEM_HEADER - (const unsigned char *)mem_heap_base(h));
+    return r.code == E_CORRUPT_BLOCK && r.offset > own;
 }
 
 static void small_free(mem_heap_t *h, void *p, const char *op, const void *caller)
 {
-    hm_qshard_lock(p);
-    if (hm_quarantined_locked(p)) {
-        hm_qshard_unlock(p);
-        bad(HM_DOUBLE_FREE, op, p, "block is in the quarantine (freed before)", caller);
-        return;
-    }
-    size_t req;
-    if (hm_opt.check_full || !hm_opt.quarantine_bytes) {
-        req = mem_heap_usable_size(h, p);
-        if (!req) {
-            int code = mem_errno();
-            hm_qshard_unlock(p);
-            hm_core_error(h, code, op, p, caller);
-            return;
-        }
-    } else {
-        int code;
-        bool next_bad;
-        req = validate_locked(h, p, &code, &next_bad);
-        if (!req) {
-            hm_qshard_unlock(p);
-            if (next_bad)
-                next_header_ok(h, p, requested_of(h, (uint32_t)(((unsigned char *)p - h->base) / GRANULE) - 1),
-                               op, caller);
-            else
-                hm_core_error(h, code, op, p, caller);
-            return;
-        }
-    }
-    if (hm_opt.check_full && hm_opt.quarantine_bytes && !next_header_ok(h, p, req, op, caller)) {
-        hm_qshard_unlock(p);
-        return;
-    }
     if (hm_opt.stacks)
         hm_stack_free(p, caller);
-    hm_stat_free(req);
-    if (hm_opt.quarantine_bytes) {
-        hm_quarantine_put_locked(h, p, req);
-        hm_qshard_unlock(p);
-        return;
+    size_t req = 0;
+    int code;
+    if (!hm_opt.quarantine_bytes) {
+        req = mem_heap_usable_size(h, p);
+        code = req ? mem_heap_free(h, p) : mem_errno();
+    } else {
+        code = mem_heap_hold(h, p, &req);
+        if (!code) {
+            hm_stat_free(req);
+            hm_quarantine_put(h, p, req);
+            return;
+        }
     }
-    int code = mem_heap_free(h, p);
-    hm_qshard_unlock(p);
-    if (code) {
-        hm_heap_retire(h);
+    if (!code) {
+        hm_stat_free(req);
+    } else if (code == E_CORRUPT_BLOCK && blames_next(h, p)) {
+        overflow_next(h, p, op, caller);
+    } else {
+        if (req) /* the block validated, releasing it failed: the heap is damaged */
+            hm_heap_retire(h);
         hm_core_error(h, code, op, p, caller);
     }
 }
@@ -398,14 +312,14 @@ static size_t size_of(void *p, const char *op, const void *caller, mem_heap_t **
     mem_heap_t *h = hm_heap_of(p);
     *hp = h;
     if (h) {
-        if (hm_quarantined(p)) {
-            bad(HM_INVALID_POINTER, op, p, "block was freed (it is in the quarantine)", caller);
-            return 0;
-        }
         size_t n = mem_heap_usable_size(h, p);
-        if (!n)
+        if (n)
+            return n;
+        if (mem_errno() == E_DOUBLE_FREE) /* held in the quarantine, or free */
+            bad(HM_INVALID_POINTER, op, p, "block was freed (not the start of a live block)", caller);
+        else
             hm_core_error(h, mem_errno(), op, p, caller);
-        return n;
+        return 0;
     }
     size_t n;
     if (hm_large_find(p, &n))
@@ -445,23 +359,21 @@ void *hm_realloc_at(void *p, size_t size, const void *caller)
         return NULL;
     }
     if (h && size < hm_opt.large_threshold) {
-        /* In place when the block already has room (the core then only
-         * moves the slack), so no dangling pointer can result. */
+        /* In place when the block has room and would not be more than half
+         * empty: only the requested size (and so the slack) changes, the
+         * block keeps its size class.  Otherwise it moves, like a growth. */
         const block_hdr_t *b = (const block_hdr_t *)((unsigned char *)p - MEM_HEADER);
         size_t need = (size + HDR_BYTES + GRANULE - 1) / GRANULE;
-        if (need <= b->size) {
-            void *q = mem_heap_realloc(h, p, size);
-            if (q) {
+        if (need <= b->size && 2 * need > b->size) {
+            int code = mem_heap_set_size(h, p, size);
+            if (!code) {
                 hm_stat_free(old);
                 hm_stat_alloc(size);
-                return q;
+                return p;
             }
-            int code = mem_errno();
-            if (code != E_NO_SPACE) {
-                hm_core_error(h, code, "realloc", p, caller);
-                errno = ENOMEM;
-                return NULL;
-            }
+            hm_core_error(h, code, "realloc", p, caller);
+            errno = ENOMEM;
+            return NULL;
         }
     } else if (!h && size == old) {
         return p;

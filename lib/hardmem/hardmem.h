@@ -12,15 +12,17 @@
  *   regions.c     small blocks: arenas of region heaps, each heap a 4 MiB
  *                 aligned mapping; a radix map finds a pointer's heap.
  *   large.c       big blocks: one mapping each, ending at a guard page.
- *   quarantine.c  freed small blocks, poisoned, held FIFO before reuse.
+ *   quarantine.c  per thread: freed small blocks held (poisoned) in a FIFO,
+ *                 then in per-size bins for reuse.
  *   options.c     HARDMEM_OPTIONS.
  *   report.c      the one fatal-report function and its stable messages.
  *   stacks.c      caller addresses of allocations and frees (stacks=1).
  *   stats.c       counters and the exit summary; leaks.c the leak walk.
  *
  * Nothing here calls malloc, stdio or dlsym; memory comes from mmap.
- * Lock order (fork takes them all in this order): arenas, regions,
- * quarantine shards, large table, heaps, stacks.
+ * Lock order (fork takes them all in this order): arenas, regions, spare
+ * caches, large table, heaps, stacks.  (The per-thread caches themselves
+ * need no lock.)
  */
 #ifndef HARDMEM_HARDMEM_H
 #define HARDMEM_HARDMEM_H
@@ -136,10 +138,11 @@ enum {
     HM_CHUNK = 1 << HM_CHUNK_SHIFT,
     HM_MAX_HEAPS = 4096,
 };
-/* Allocate from the calling thread's arena, mapping a new heap when every
+/* Allocate size bytes in a block with room for `room` (>= size; a size
+ * class, hm_class_room) from the calling thread's arena, mapping a new heap when every
  * heap is full.  NULL when out of memory (after reporting corruption found
  * on the way). */
-void *hm_small_alloc(size_t size, size_t align, const void *caller);
+void *hm_small_alloc(size_t size, size_t room, size_t align, const void *caller);
 /* The heap holding p, or NULL (lock-free). */
 mem_heap_t *hm_heap_of(const void *p);
 /* Mark a heap broken after it reported corruption: no new allocations. */
@@ -164,25 +167,22 @@ void hm_large_unlock(void);
 /* Visit every live large block (leaks). */
 void hm_large_each(void (*fn)(const void *p, size_t req, void *ctx), void *ctx);
 
-/* ---- quarantine (quarantine.c) ---- */
-/* Take a validated live small block: poison its first `req` bytes and queue
- * it; blocks pushed out are checked for writes after free and released. */
+/* ---- quarantine and reuse cache, one per thread (quarantine.c) ---- */
+void hm_quarantine_init(void);
+/* Queue p, just held in h (mem_heap_hold) with req requested bytes; blocks
+ * pushed out move to the reuse bins or back to their heap. */
 void hm_quarantine_put(mem_heap_t *h, void *p, size_t req);
-/* Is p waiting in the quarantine?  (A free of it is a double free.) */
-bool hm_quarantined(const void *p);
-/* Lock p's shard; hm_quarantine_put/ hm_quarantined_locked then run under
- * it, so two frees of one pointer are serialised. */
-void hm_qshard_lock(const void *p);
-void hm_qshard_unlock(const void *p);
-bool hm_quarantined_locked(const void *p);
-void hm_quarantine_put_locked(mem_heap_t *h, void *p, size_t req);
-/* A recycled block for a request of req bytes (same block size), or NULL.
- * The caller must hm_block_reuse() it: verify it and re-key its header. */
-void *hm_recycle_take(size_t req, mem_heap_t **h, size_t *old_req);
-/* Release everything (exit, leak check). */
+/* A binned block of the block size a request of req bytes needs, already
+ * unheld (verified, re-keyed for req), or NULL. */
+void *hm_recycle_take(size_t req);
+/* The room to allocate for a request of req bytes, so that the block fits
+ * its size class and can be reused for any request of the class. */
+size_t hm_class_room(size_t req);
+/* Release every block the calling thread's cache holds (exit, leak check). */
 void hm_quarantine_drain(void);
-void hm_quarantine_lock_all(void);
-void hm_quarantine_unlock_all(void);
+/* The list of spare caches' lock (fork). */
+void hm_quarantine_lock(void);
+void hm_quarantine_unlock(void);
 
 /* ---- stacks (stacks.c) ---- */
 enum { HM_FRAMES = 6 };

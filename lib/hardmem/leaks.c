@@ -66,7 +66,7 @@ size_t hm_leaks_report(size_t *count)
             const block_hdr_t *b = hdr(h, g);
             if (b->size < MIN_BLOCK_G || b->size > h->end - g)
                 break; /* corrupt: stop walking this heap */
-            if (b->flags & BLK_ALLOC) {
+            if ((b->flags & (BLK_ALLOC | BLK_HELD)) == BLK_ALLOC) { /* held: freed, in a cache */
                 one((const unsigned char *)b + HDR_BYTES, requested_of(h, g), &t);
             }
             g += b->size;

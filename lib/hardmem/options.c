@@ -4,7 +4,7 @@
  * One environment variable holds colon-separated key=value pairs:
  *
  *   on_error=abort|report|ignore  what a detected error does (abort)
- *   quarantine_kb=N               bytes of freed blocks held back (1024)
+ *   quarantine_kb=N               bytes of freed blocks each thread holds back (1024)
  *   fill=N                        byte new blocks are filled with; default
  *                                 none: new memory reads as poison 0xdf
  *   check=local|full              full: the whole heap is validated at every

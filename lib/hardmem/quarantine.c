@@ -1,59 +1,65 @@
 /*
- * quarantine.c - freed small blocks wait here, poisoned, before reuse.
+ * quarantine.c - freed small blocks wait here, poisoned, before reuse; then
+ * they are kept in per-size bins for quick reuse.  One cache per thread.
  *
  * WHY
  * A block handed straight back to the heap can be handed out again at once,
  * and a write through a dangling pointer then corrupts someone else's data
- * silently.  So free() fills the requested bytes with POISON_BYTE and parks
- * the block in a FIFO.  Only when the FIFO exceeds its byte budget
- * (quarantine_kb) is the oldest block taken out, its poison verified (a
- * difference is a write after free, reported with the offset and the bytes)
- * and the block freed in the region heap, which checks its header and slack
- * once more and coalesces it.  A second free of a parked block is a double
- * free; the core catches the ones after release (also after coalescing).
+ * silently.  So free() holds the block in the core (mem_heap_hold: validated
+ * like a free, requested bytes poisoned, header marked HELD) and parks it in
+ * a FIFO.  When the FIFO exceeds its byte budget (quarantine_kb) the oldest
+ * block moves on to a bin for its exact block size, still held; a request of
+ * that size takes it from there (mem_heap_unhold verifies the poison and the
+ * slack, so a write after free is found at the latest then), and a block
+ * that finds its bin full goes back to the region heap (mem_heap_release:
+ * verified the same way, then coalesced).  The free index is thus touched
+ * only when a bin is empty or full.
  *
- * LAYOUT
- * SHARDS FIFOs, each with its own lock, ring and pointer set; a pointer
- * always goes to shard hash(p) % SHARDS, so two frees of the same pointer
- * meet on the same lock.  Each shard's budget is quarantine_bytes / SHARDS.
- * SHARDS is 1: with several shards a shard that happens to receive few
- * blocks keeps them forever (its budget is never exceeded), so a write after
- * free in it would be found only at exit.  One FIFO bounds every block's
- * stay by the global budget.  The set is open addressing with backward-shift
- * deletion, sized twice the ring.
+ * SIZE CLASSES
+ * A bin holds blocks of one size in granules.  Up to EXACT_G granules every
+ * size has its bin; above, sizes are rounded up to one of four classes per
+ * power of two (at most 25% slack), and a request of that class is given a
+ * block of the class's size (mem_heap_alloc_room), so any binned block of
+ * the class fits it.  Blocks of other sizes (aligned, grown by realloc) are
+ * not binned.
  *
- * RECYCLING (the front-end cache)
- * A block that leaves the quarantine clean is not always handed back to the
- * region heap: blocks of up to RECYCLE_G granules go to a bin for their
- * exact size (at most BIN_CAP each, BIN_BYTES in all) and stay allocated
- * in the core, still poisoned, still in the set.  hm_recycle_take() hands
- * one out again for a request of the same block size; block_reuse() in
- * api.c verifies that its poison and slack are intact and its header still
- * validates, and re-keys the header for the new requested size - the state
- * the core would have produced, without walking the free index twice.  Bins
- * are flushed to the core at exit (before the leak walk); a full bin sends
- * blocks to the core instead.
+ * DOUBLE FREES need no lookup here: a held block's header says HELD, so the
+ * core refuses a second free of it (E_DOUBLE_FREE) whichever thread's cache
+ * holds it.  A free after release is caught by the core as before.
+ *
+ * ONE CACHE PER THREAD
+ * The FIFO and the bins are the calling thread's own (found through an
+ * initial-exec TLS pointer), so parking and taking need no lock; the heap's
+ * own lock is taken once per malloc or free, inside mem_heap_hold/unhold.
+ * Caches are mapped on a thread's first free and recycled when threads end
+ * (a pthread key destructor releases what the thread still held).  After
+ * that destructor has run, the thread's frees bypass the cache (a thread may
+ * still free from other TSD destructors).  quarantine_kb is per thread.
+ * At exit the exiting thread's cache is drained (every block verified);
+ * blocks held by threads still running then are left alone (they are not
+ * leaks: the leak walk skips held blocks).  After fork the child's caches of
+ * threads that do not exist in it are never drained: their blocks stay held.
  *
  * INVARIANTS
- *   Q1  p is in a shard's set iff it is in that shard's ring or one of its
- *       bins (so a free of a recycled block is a double free too).
- *   Q2  A parked block is allocated in the core, its first `req` bytes are
- *       POISON_BYTE unless the program wrote after free, and its slack was
- *       verified when it was parked.
- *   Q3  A shard's bytes <= budget after every put (except transiently,
- *       during the put).
+ *   Q1  Every block in a cache's FIFO or bins is HELD in its heap, and is in
+ *       exactly one place in exactly one cache.
+ *   Q2  ring_bytes is the sum of cost() over the FIFO; ring_bytes <= budget
+ *       after every put (the FIFO may hold one block above it if that block
+ *       alone exceeds it: it is moved on at once).
+ *   Q3  bin_bytes is the block bytes in all bins; <= BIN_BYTES.
  */
 #include <string.h>
+#include <sys/mman.h>
 
 #include "hardmem.h"
 
 enum {
-    SHARDS = 1,
-    RING = 1 << 15, /* 1 MiB of the smallest blocks (32 bytes with the header) */
-    RECYCLE_G = 64, /* blocks of up to 64 granules (1 KiB) are recycled */
-    BIN_CAP = 256,
-    BIN_BYTES = 4 << 20, /* bytes held in all bins together, at most */
-    SET = 1 << 17, /* a power of two >= 2 * (RING + (RECYCLE_G + 1) * BIN_CAP) */
+    RING = 1 << 15,      /* FIFO entries: 1 MiB of the smallest blocks        */
+    EXACT_G = 64,        /* blocks of up to 64 granules: a bin per size       */
+    MAX_CLASS_G = 1 << 14, /* above: 4 classes per doubling, up to 256 KiB    */
+    CLASSES = EXACT_G + 1 + 4 * 8,
+    BIN_CAP = 64,        /* blocks per bin                                    */
+    BIN_BYTES = 1 << 20, /* block bytes in all of one thread's bins, at most */
 };
 
 typedef struct parked {
@@ -62,197 +68,189 @@ typedef struct parked {
     size_t req;
 } parked_t;
 
-typedef struct shard {
-    pthread_mutex_t lock;
-    unsigned head, n; /* oldest entry, count */
-    size_t bytes;
+typedef struct cache {
+    struct cache *next_free; /* in the list of caches of ended threads */
+    unsigned head, n;        /* FIFO: oldest entry, count */
+    size_t ring_bytes, bin_bytes;
+    unsigned bin_n[CLASSES];
+    parked_t bin[CLASSES][BIN_CAP];
     parked_t ring[RING];
-    void *set[SET];
-    size_t bin_bytes;
-    unsigned bin_n[RECYCLE_G + 1];
-    parked_t bin[RECYCLE_G + 1][BIN_CAP];
-} shard_t;
+} cache_t;
 
-_Static_assert((SET & (SET - 1)) == 0, "the set's size is a power of two (masking)");
-_Static_assert(SET >= 2 * (RING + (RECYCLE_G + 1) * BIN_CAP), "the set stays at most half full");
+/* The calling thread's cache; DEAD once its destructor ran. */
+#define DEAD ((cache_t *)1)
+static __thread cache_t *my_cache __attribute__((tls_model("initial-exec")));
 
-static shard_t shards[SHARDS] = { { .lock = PTHREAD_MUTEX_INITIALIZER } };
+static pthread_key_t cache_key;
+static bool have_key;
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static cache_t *spare; /* caches of ended threads, for reuse */
 
-static inline uint64_t mixp(const void *p) { return ((uint64_t)(uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ULL; }
-static inline shard_t *shard_of(const void *p) { return &shards[SHARDS == 1 ? 0 : mixp(p) % SHARDS]; }
-static inline unsigned home(const void *p) { return (unsigned)(mixp(p) >> 20) & (SET - 1); }
-
-static bool set_has(const shard_t *s, const void *p)
+/* The class of a block of g granules (g >= MIN_BLOCK_G), rounding up; its
+ * size in granules in *cg.  CLASSES when g is above every class. */
+static unsigned class_of(uint32_t g, uint32_t *cg)
 {
-    for (unsigned i = home(p);; i = (i + 1) & (SET - 1)) {
-        if (s->set[i] == p)
-            return true;
-        if (!s->set[i])
-            return false;
+    if (g <= EXACT_G) {
+        *cg = g;
+        return g;
     }
+    if (g > MAX_CLASS_G)
+        return CLASSES;
+    unsigned b = 31 - (unsigned)__builtin_clz(g - 1); /* 2^b < g <= 2^(b+1), b >= 6 */
+    uint32_t step = 1u << (b - 2), k = (g + step - 1) / step; /* 5..8 */
+    *cg = k * step;
+    return EXACT_G + (b - 6) * 4 + (k - 4);
 }
 
-static void set_add(shard_t *s, void *p)
+static uint32_t granules_for(size_t req)
 {
-    unsigned i = home(p);
-    while (s->set[i])
-        i = (i + 1) & (SET - 1);
-    s->set[i] = p;
+    size_t g = (req + MEM_HEADER + GRANULE - 1) / GRANULE;
+    return g < MIN_BLOCK_G ? MIN_BLOCK_G : g > UINT32_MAX ? UINT32_MAX : (uint32_t)g;
 }
 
-static void set_del(shard_t *s, const void *p)
+size_t hm_class_room(size_t req)
 {
-    unsigned i = home(p);
-    while (s->set[i] != p) {
-        if (!s->set[i])
-            return;
-        i = (i + 1) & (SET - 1);
-    }
-    s->set[i] = NULL;
-    for (unsigned j = (i + 1) & (SET - 1); s->set[j]; j = (j + 1) & (SET - 1)) {
-        unsigned hj = home(s->set[j]);
-        bool stays = i <= j ? (hj > i && hj <= j) : (hj > i || hj <= j);
-        if (!stays) {
-            s->set[i] = s->set[j];
-            s->set[j] = NULL;
-            i = j;
-        }
-    }
+    uint32_t cg;
+    if (class_of(granules_for(req), &cg) == CLASSES)
+        return req;
+    return gbytes(cg) - MEM_HEADER;
 }
 
 static size_t cost(size_t req) { return ((req + 15) & ~(size_t)15) + MEM_HEADER; }
+static uint32_t block_granules(const void *p) { return ((const block_hdr_t *)((const char *)p - MEM_HEADER))->size; }
 
-/* Take the oldest entry out, verify its poison, then recycle it or free it
- * in the core. */
-static void release_oldest(shard_t *s, bool may_recycle)
+/* Give a held block back to its heap (verified and coalesced there). */
+static void give_back(const parked_t *e, const char *op)
 {
-    parked_t e = s->ring[s->head];
-    s->head = (s->head + 1) % RING;
-    s->n--;
-    s->bytes -= cost(e.req);
-    const unsigned char *b = e.p;
-    size_t i = hm_first_diff(b, e.req, POISON_BYTE);
-    if (i < e.req) {
-        hm_error_t err = { .kind = HM_USE_AFTER_FREE, .op = "free (quarantine release)", .addr = e.p,
-                           .block = e.p, .requested = e.req, .usable = e.req, .bad_off = (long long)i,
-                           .expected = POISON_BYTE, .found = b[i],
-                           .detail = "freed block written while in quarantine", .caller = NULL };
-        hm_fatal(&err);
-        may_recycle = false;
+    if (hm_heap_retired(e->h))
+        return;
+    int code = mem_heap_release(e->h, e->p);
+    if (code) {
+        hm_heap_retire(e->h); /* as after any failed release: no more blocks from it */
+        hm_core_error(e->h, code, op, e->p, NULL);
     }
-    /* An allocated block's size is changed only by its owner (us), so it
-     * can be read without the heap's lock. */
-    uint32_t g = ((const block_hdr_t *)(b - MEM_HEADER))->size;
-    if (may_recycle && !hm_opt.check_full && g <= RECYCLE_G && s->bin_n[g] < BIN_CAP &&
-        s->bin_bytes + gbytes(g) <= BIN_BYTES && !hm_heap_retired(e.h)) {
-        s->bin_bytes += gbytes(g);
-        s->bin[g][s->bin_n[g]] = e; /* stays in the set */
-        __atomic_store_n(&s->bin_n[g], s->bin_n[g] + 1, __ATOMIC_RELAXED);
+}
+
+/* Move the FIFO's oldest block to its bin, or back to its heap. */
+static void move_oldest(cache_t *c)
+{
+    parked_t e = c->ring[c->head];
+    c->head = (c->head + 1) % RING;
+    c->n--;
+    c->ring_bytes -= cost(e.req);
+    /* A held block's header is changed only by its holder (us): read it
+     * without the heap's lock. */
+    uint32_t g = block_granules(e.p), cg = 0;
+    unsigned k = class_of(g, &cg);
+    if (!hm_opt.check_full && k < CLASSES && cg == g && c->bin_n[k] < BIN_CAP &&
+        c->bin_bytes + gbytes(g) <= BIN_BYTES && !hm_heap_retired(e.h)) {
+        c->bin[k][c->bin_n[k]++] = e;
+        c->bin_bytes += gbytes(g);
         return;
     }
-    set_del(s, e.p);
-    int code = mem_heap_free(e.h, e.p);
-    if (code) {
-        hm_heap_retire(e.h);
-        hm_core_error(e.h, code, "free (quarantine release)", e.p, NULL);
+    give_back(&e, "free (quarantine release)");
+}
+
+static void drain(cache_t *c)
+{
+    while (c->n) {
+        parked_t e = c->ring[c->head];
+        c->head = (c->head + 1) % RING;
+        c->n--;
+        give_back(&e, "free (quarantine release)");
     }
+    c->ring_bytes = 0;
+    for (unsigned k = 0; k < CLASSES; k++)
+        while (c->bin_n[k])
+            give_back(&c->bin[k][--c->bin_n[k]], "free (recycle flush)");
+    c->bin_bytes = 0;
 }
 
-void hm_qshard_lock(const void *p) { pthread_mutex_lock(&shard_of(p)->lock); }
-void hm_qshard_unlock(const void *p) { pthread_mutex_unlock(&shard_of(p)->lock); }
-bool hm_quarantined_locked(const void *p) { return set_has(shard_of(p), p); }
-
-bool hm_quarantined(const void *p)
+static void thread_ends(void *arg)
 {
-    hm_qshard_lock(p);
-    bool in = hm_quarantined_locked(p);
-    hm_qshard_unlock(p);
-    return in;
+    cache_t *c = arg;
+    my_cache = DEAD;
+    drain(c);
+    pthread_mutex_lock(&spare_lock);
+    c->next_free = spare;
+    spare = c;
+    pthread_mutex_unlock(&spare_lock);
 }
 
-void hm_quarantine_put_locked(mem_heap_t *h, void *p, size_t req)
-{
-    shard_t *s = shard_of(p);
-    memset(p, POISON_BYTE, req);
-    if (s->n == RING)
-        release_oldest(s, true);
-    s->ring[(s->head + s->n) % RING] = (parked_t){ p, h, req };
-    s->n++;
-    s->bytes += cost(req);
-    set_add(s, p);
-    size_t budget = hm_opt.quarantine_bytes / SHARDS;
-    while (s->n && s->bytes > budget)
-        release_oldest(s, true);
-}
+void hm_quarantine_init(void) { have_key = pthread_key_create(&cache_key, thread_ends) == 0; }
 
-void *hm_recycle_take(size_t req, mem_heap_t **hp, size_t *old_req)
+/* The calling thread's cache, mapped on first use; NULL if none can be had. */
+static cache_t *cache(void)
 {
-    size_t g = (req + MEM_HEADER + GRANULE - 1) / GRANULE;
-    if (g < MIN_BLOCK_G)
-        g = MIN_BLOCK_G;
-    if (g > RECYCLE_G)
+    cache_t *c = my_cache;
+    if (__builtin_expect(c != NULL, 1))
+        return c == DEAD ? NULL : c;
+    if (!have_key)
         return NULL;
-    shard_t *s = &shards[0];
-    if (!__atomic_load_n(&s->bin_n[g], __ATOMIC_RELAXED))
-        return NULL; /* a hint only (bin_n is written atomically, under the lock) */
-    pthread_mutex_lock(&s->lock);
-    void *p = NULL;
-    if (s->bin_n[g]) {
-        __atomic_store_n(&s->bin_n[g], s->bin_n[g] - 1, __ATOMIC_RELAXED);
-        parked_t e = s->bin[g][s->bin_n[g]];
-        s->bin_bytes -= gbytes((uint32_t)g);
-        set_del(s, e.p);
-        p = e.p;
-        *hp = e.h;
-        *old_req = e.req;
+    pthread_mutex_lock(&spare_lock);
+    c = spare;
+    if (c)
+        spare = c->next_free;
+    pthread_mutex_unlock(&spare_lock);
+    if (!c) {
+        void *m = mmap(NULL, sizeof(cache_t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return NULL;
+        c = m;
     }
-    pthread_mutex_unlock(&s->lock);
-    return p;
-}
-
-static void flush_bins(shard_t *s)
-{
-    for (unsigned g = 0; g <= RECYCLE_G; g++) {
-        while (s->bin_n[g]) {
-            __atomic_store_n(&s->bin_n[g], s->bin_n[g] - 1, __ATOMIC_RELAXED);
-            parked_t e = s->bin[g][s->bin_n[g]];
-            s->bin_bytes -= gbytes(g);
-            set_del(s, e.p);
-            int code = mem_heap_free(e.h, e.p);
-            if (code) {
-                hm_heap_retire(e.h);
-                hm_core_error(e.h, code, "free (recycle flush)", e.p, NULL);
-            }
-        }
+    if (pthread_setspecific(cache_key, c)) {
+        pthread_mutex_lock(&spare_lock);
+        c->next_free = spare;
+        spare = c;
+        pthread_mutex_unlock(&spare_lock);
+        return NULL;
     }
+    my_cache = c;
+    return c;
 }
 
 void hm_quarantine_put(mem_heap_t *h, void *p, size_t req)
 {
-    hm_qshard_lock(p);
-    hm_quarantine_put_locked(h, p, req);
-    hm_qshard_unlock(p);
+    cache_t *c = cache();
+    if (!c) {
+        give_back(&(parked_t){ p, h, req }, "free");
+        return;
+    }
+    if (c->n == RING)
+        move_oldest(c);
+    c->ring[(c->head + c->n) % RING] = (parked_t){ p, h, req };
+    c->n++;
+    c->ring_bytes += cost(req);
+    while (c->n && c->ring_bytes > hm_opt.quarantine_bytes)
+        move_oldest(c);
 }
+
+void *hm_recycle_take(size_t req)
+{
+    cache_t *c = my_cache;
+    if (!c || c == DEAD)
+        return NULL;
+    uint32_t cg;
+    unsigned k = class_of(granules_for(req), &cg);
+    while (k < CLASSES && c->bin_n[k]) {
+        parked_t e = c->bin[k][--c->bin_n[k]];
+        c->bin_bytes -= gbytes(cg);
+        int code = mem_heap_unhold(e.h, e.p, req);
+        if (!code)
+            return e.p;
+        /* Written after free (or its header was): report, and never hand
+         * the block out again. */
+        hm_core_error(e.h, code, "malloc", e.p, NULL);
+    }
+    return NULL;
+}
+
+void hm_quarantine_lock(void) { pthread_mutex_lock(&spare_lock); }
+void hm_quarantine_unlock(void) { pthread_mutex_unlock(&spare_lock); }
 
 void hm_quarantine_drain(void)
 {
-    for (unsigned k = 0; k < SHARDS; k++) {
-        pthread_mutex_lock(&shards[k].lock);
-        while (shards[k].n)
-            release_oldest(&shards[k], false);
-        flush_bins(&shards[k]);
-        pthread_mutex_unlock(&shards[k].lock);
-    }
-}
-
-void hm_quarantine_lock_all(void)
-{
-    for (unsigned k = 0; k < SHARDS; k++)
-        pthread_mutex_lock(&shards[k].lock);
-}
-
-void hm_quarantine_unlock_all(void)
-{
-    for (unsigned k = SHARDS; k-- > 0;)
-        pthread_mutex_unlock(&shards[k].lock);
+    cache_t *c = my_cache;
+    if (c && c != DEAD)
+        drain(c);
 }

@@ -197,12 +197,12 @@ static arena_t *my(void)
 
 /* One attempt on heap h.  Reports corruption (and retires h) and returns
  * NULL; E_NO_SPACE just returns NULL. */
-static void *try_heap(mem_heap_t *h, size_t size, size_t align, const void *caller)
+static void *try_heap(mem_heap_t *h, size_t size, size_t room, size_t align, const void *caller)
 {
     if (hm_heap_retired(h))
         return NULL;
     void *p = align > MEM_ALIGN ? mem_heap_aligned_alloc(h, align, size, MEM_FIRST_FIT)
-                                : mem_heap_alloc(h, size, MEM_FIRST_FIT);
+                                : mem_heap_alloc_room(h, size, room, MEM_FIRST_FIT);
     if (p)
         return p;
     int err = mem_errno();
@@ -213,7 +213,7 @@ static void *try_heap(mem_heap_t *h, size_t size, size_t align, const void *call
     return NULL;
 }
 
-void *hm_small_alloc(size_t size, size_t align, const void *caller)
+void *hm_small_alloc(size_t size, size_t room, size_t align, const void *caller)
 {
     arena_t *a = my();
     for (;;) {
@@ -223,7 +223,7 @@ void *hm_small_alloc(size_t size, size_t align, const void *caller)
             unsigned tries = n < TRIES + 1 ? n : TRIES + 1;
             for (unsigned k = 0; k < tries; k++) {
                 unsigned i = (cur + n - k) % n; /* newest first: cur, then older */
-                void *p = try_heap(a->heaps[i], size, align, caller);
+                void *p = try_heap(a->heaps[i], size, room, align, caller);
                 if (p) {
                     if (i != cur)
                         __atomic_store_n(&a->cur, i, __ATOMIC_RELAXED);
@@ -241,7 +241,7 @@ void *hm_small_alloc(size_t size, size_t align, const void *caller)
         mem_heap_t *h = NULL;
         if (n < PER_ARENA) {
             size_t want = a->next_size;
-            size_t need = size + align + mem_heap_min_size() + 4096;
+            size_t need = room + align + mem_heap_min_size() + 4096;
             if (need > want)
                 want = need;
             pthread_mutex_lock(&regions_lock);
@@ -258,7 +258,7 @@ void *hm_small_alloc(size_t size, size_t align, const void *caller)
         pthread_mutex_unlock(&a->lock);
         if (!h)
             return NULL;
-        void *p = try_heap(h, size, align, caller);
+        void *p = try_heap(h, size, room, align, caller);
         if (p)
             return p;
         if (__atomic_load_n(&a->n, __ATOMIC_ACQUIRE) >= PER_ARENA)

@@ -8,44 +8,10 @@ clang-19 (installed by ./bazelw) with fixed flags, the same under every
 configuration.
 """
 
-CORE = [
-    "//lib:" + f
-    for f in [
-        "alloc.c",
-        "api.c",
-        "block.c",
-        "canary.c",
-        "check.c",
-        "dump.c",
-        "error.c",
-        "fmt.c",
-        "free.c",
-        "heap.c",
-        "index.c",
-        "realloc.c",
-        "fmt.h",
-        "heap.h",
-        "mem.h",
-    ]
-]
-
-HARDMEM = CORE + [
-    "//lib/hardmem:" + f
-    for f in [
-        "api.c",
-        "interpose.c",
-        "large.c",
-        "leaks.c",
-        "options.c",
-        "quarantine.c",
-        "regions.c",
-        "report.c",
-        "stacks.c",
-        "stats.c",
-        "hardmem.h",
-        "hm_malloc.h",
-    ]
-]
+# The checked malloc's sources (the core's and its own), as filegroups so that
+# a new file in lib/ or lib/hardmem/ needs no change here.
+HARDMEM_C = ["//lib:c_srcs", "//lib/hardmem:c_srcs"]
+HARDMEM_H = ["//lib:headers", "//lib/hardmem:headers"]
 
 def plain_binary(name, srcs, copts = [], libs = [], cxx = False, with_hardmem = False):
     """A program compiled with clang-19 directly (see the module doc).
@@ -53,8 +19,9 @@ def plain_binary(name, srcs, copts = [], libs = [], cxx = False, with_hardmem = 
     with_hardmem links the checked malloc in (its sources are compiled into
     the program, as //lib/hardmem:malloc does).
     """
-    all_srcs = srcs + (HARDMEM if with_hardmem else [])
-    compiled = [s for s in all_srcs if s.endswith(".c") or s.endswith(".cc")]
+    extra_c = HARDMEM_C if with_hardmem else []
+    all_srcs = srcs + extra_c + (HARDMEM_H if with_hardmem else [])
+    compiled = [s for s in srcs if s.endswith(".c") or s.endswith(".cc")]
     compiler = "clang++-19" if cxx else "clang-19 -std=gnu11"
     native.genrule(
         name = name,
@@ -66,6 +33,7 @@ def plain_binary(name, srcs, copts = [], libs = [], cxx = False, with_hardmem = 
             "-Ilib -Ilib/hardmem",
         ] + copts + [
             "-o $@",
-        ] + ["$(location %s)" % s for s in compiled] + libs + ["-lpthread"]),
+        ] + ["$(location %s)" % s for s in compiled] +
+              ["$(locations %s)" % s for s in extra_c] + libs + ["-lpthread"]),
         executable = True,
     )

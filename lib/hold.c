@@ -1,0 +1,157 @@
+/*
+ * hold.c - held blocks: freed by the program, kept by a front end.
+ *
+ * A quarantine (or a cache of recently freed blocks) wants three things from
+ * the heap: to mark a block "freed" cheaply, so that a second free of it is
+ * caught from any thread; to hand the block out again without searching the
+ * free index; and, when it gives the block back for good, to know that
+ * nothing wrote to it in between.  A held block is an allocated block whose
+ * header carries BLK_HELD (heap.h).  Setting and clearing the flag rewrites
+ * the header through hdr_write, so the canary covers it and the undo log can
+ * roll it back like any other metadata write.
+ *
+ *   hold     live -> held: block_of + slack_verify (as free), the next
+ *            header's canary (so an overflow is blamed at this free), then
+ *            the requested bytes are poisoned at commit (I9).
+ *   unhold   held -> live for a new request of req bytes: poison and slack
+ *            verified, new slack written, the new bytes read as poison.
+ *   release  held -> free: verified as unhold, then free_block coalesces.
+ * And for the same front ends, set_size: a live block's requested size
+ * changes within its usable size (realloc without moving or splitting).
+ *
+ * Invariant kept (heap.h I9): HELD only with ALLOC; at level >= LOCAL a held
+ * block's requested bytes are POISON_BYTE and its slack is SLACK_BYTE.
+ * check.c verifies the first through block_check and the slack through I6;
+ * the poison is verified here, when the block leaves the held state.
+ */
+#include <string.h>
+
+#include "heap.h"
+
+/* The held block p, validated: pointer in range and aligned, header
+ * canary, ALLOC|HELD, poison over its requested bytes, slack. */
+static int held_of(mem_heap_t *h, const void *p, uint32_t *gp)
+{
+    uintptr_t a = (uintptr_t)p, base = (uintptr_t)h->base;
+    uintptr_t lo = base + gbytes(h->first) + HDR_BYTES, hi = base + gbytes(h->end);
+    if (a < lo || a >= hi || (a - base) % GRANULE)
+        return report(h, E_BAD_POINTER, 0, "not a held block (pointer outside the heap or misaligned)", lo, a);
+    uint32_t g = (uint32_t)((a - base) / GRANULE) - 1;
+    int err = block_check(h, g);
+    if (err) {
+        /* A header that still says "held" was overwritten (a write after
+         * free); anything else was never a held block's header. */
+        const block_hdr_t *b = hdr(h, g);
+        if ((b->flags & (BLK_ALLOC | BLK_HELD)) == (BLK_ALLOC | BLK_HELD) && b->size >= MIN_BLOCK_G &&
+            b->size <= h->end - g)
+            return err;
+        return report(h, E_BAD_POINTER, g, "not a held block (no valid header before the pointer)", 0, 0);
+    }
+    if (!(hdr(h, g)->flags & BLK_HELD))
+        return report(h, E_BAD_POINTER, g, "not a held block", BLK_HELD, hdr(h, g)->flags);
+    if (h->level >= MEM_CHECK_LOCAL) {
+        size_t req = requested_of(h, g);
+        size_t at_byte = gbytes(g) + HDR_BYTES, off = bytes_differ(h, at_byte, req, POISON_BYTE);
+        if (off < req) {
+            err = report(h, E_CORRUPT_FREESPACE, g, "held block written after free (poison overwritten)",
+                         POISON_BYTE, h->base[at_byte + off]);
+            h->report.byte_offset = (long long)(HDR_BYTES + off);
+            return err;
+        }
+    }
+    if ((err = slack_verify(h, g)))
+        return err;
+    *gp = g;
+    return MEM_OK;
+}
+
+int mem_heap_hold(mem_heap_t *h, void *p, size_t *req)
+{
+    int err = heap_enter(h);
+    if (err)
+        return err;
+    uint32_t g;
+    if (!req) {
+        err = E_BAD_ARGS;
+    } else if (!(err = block_of(h, p, &g)) && !(err = slack_verify(h, g))) {
+        const block_hdr_t *b = hdr(h, g);
+        uint32_t next = g + b->size;
+        if (next < h->end && block_check(h, next))
+            err = h->report.code = E_CORRUPT_BLOCK; /* p overflowed into it */
+        if (!err) { /* nothing is logged: the one write below cannot fail */
+            *req = requested_of(h, g);
+            hdr_set(h, g, b->size, b->flags | BLK_HELD, b->slack);
+            if (h->level >= MEM_CHECK_LOCAL)
+                memset(h->base + gbytes(g) + HDR_BYTES, POISON_BYTE, *req);
+        }
+    }
+    heap_leave(h);
+    set_errno(err);
+    return err;
+}
+
+int mem_heap_unhold(mem_heap_t *h, void *p, size_t req)
+{
+    int err = heap_enter(h);
+    if (err)
+        return err;
+    uint32_t g;
+    if (!(err = held_of(h, p, &g))) {
+        const block_hdr_t *b = hdr(h, g);
+        size_t usable = gbytes(b->size) - HDR_BYTES, old = requested_of(h, g);
+        if (req == 0 || req > usable) {
+            err = report(h, E_BAD_ARGS, g, "request does not fit the held block", usable, req);
+        } else {
+            /* One unlogged write: nothing can fail after the checks above. */
+            hdr_set(h, g, b->size, b->flags & ~(uint32_t)BLK_HELD, (uint32_t)(usable - req));
+            unsigned char *payload = h->base + gbytes(g) + HDR_BYTES;
+            if (h->level >= MEM_CHECK_LOCAL) {
+                if (req < old) /* the tail of the old request becomes slack */
+                    memset(payload + req, SLACK_BYTE, old - req);
+                else if (req > old) /* old slack becomes payload: reads as poison */
+                    memset(payload + old, POISON_BYTE, req - old);
+            }
+            h->requested += req - old;
+        }
+    }
+    heap_leave(h);
+    set_errno(err);
+    return err;
+}
+
+int mem_heap_set_size(mem_heap_t *h, void *p, size_t size)
+{
+    int err = heap_enter(h);
+    if (err)
+        return err;
+    uint32_t g;
+    if (!(err = block_of(h, p, &g)) && !(err = slack_verify(h, g))) {
+        const block_hdr_t *b = hdr(h, g);
+        size_t usable = gbytes(b->size) - HDR_BYTES, old = requested_of(h, g);
+        if (size == 0 || size > usable) {
+            err = report(h, E_BAD_ARGS, g, "new size does not fit the block", usable, size);
+        } else {
+            /* One unlogged write: nothing can fail after the checks above. */
+            hdr_set(h, g, b->size, b->flags, (uint32_t)(usable - size));
+            if (h->level >= MEM_CHECK_LOCAL && size < old) /* the cut tail becomes slack */
+                memset(h->base + gbytes(g) + HDR_BYTES + size, SLACK_BYTE, old - size);
+            h->requested += size - old;
+        }
+    }
+    heap_leave(h);
+    set_errno(err);
+    return err;
+}
+
+int mem_heap_release(mem_heap_t *h, void *p)
+{
+    int err = heap_enter(h);
+    if (err)
+        return err;
+    uint32_t g;
+    if (!(err = held_of(h, p, &g)))
+        err = free_block(h, g);
+    heap_leave(h);
+    set_errno(err);
+    return err;
+}

@@ -1,0 +1,153 @@
+/*
+ * hold_test.c - the front-end calls: holding a freed block, handing it out
+ * again, releasing it, resizing in place, and allocating with room.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "check.h"
+#include "mem.h"
+
+static mem_heap_t *h;
+
+static mem_stats_t stats(void)
+{
+    mem_stats_t st;
+    mem_heap_stats(h, &st);
+    return st;
+}
+
+static bool all(const unsigned char *p, size_t n, unsigned char byte)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != byte)
+            return false;
+    return true;
+}
+
+static void hold_and_unhold(void)
+{
+    unsigned char *a = mem_heap_alloc(h, 100, MEM_FIRST_FIT), *b = mem_heap_alloc(h, 100, MEM_FIRST_FIT);
+    CHECK(a && b);
+    memset(a, 'x', 100);
+    mem_stats_t before = stats();
+    size_t req = 0;
+    CHECK(mem_heap_hold(h, a, &req) == MEM_OK && req == 100);
+    CHECK(all(a, 100, 0xDF)); /* poisoned at the default level */
+    CHECK(mem_heap_check(h) == MEM_OK);
+    mem_stats_t held = stats();
+    CHECK(held.blocks == before.blocks && held.free_blocks == before.free_blocks); /* nothing coalesced */
+
+    /* A held block is freed as far as every other call is concerned. */
+    CHECK(mem_heap_free(h, a) == E_DOUBLE_FREE);
+    CHECK(mem_heap_usable_size(h, a) == 0 && mem_errno() == E_DOUBLE_FREE);
+    CHECK(mem_heap_hold(h, a, &req) == E_DOUBLE_FREE);
+    CHECK(mem_heap_realloc(h, a, 50) == NULL && mem_errno() == E_DOUBLE_FREE);
+    CHECK(mem_heap_set_size(h, a, 50) == E_DOUBLE_FREE);
+
+    /* Only held blocks can be unheld or released, and only with a size that fits. */
+    CHECK(mem_heap_unhold(h, b, 10) == E_BAD_POINTER);
+    CHECK(mem_heap_release(h, b) == E_BAD_POINTER);
+    CHECK(mem_heap_unhold(h, a + 16, 10) == E_BAD_POINTER);
+    CHECK(mem_heap_unhold(h, a, 0) == E_BAD_ARGS);
+    CHECK(mem_heap_unhold(h, a, 113) == E_BAD_ARGS); /* 100 + 16 rounds to 128: 112 usable */
+
+    /* Handed out again for a larger request: the old slack reads as poison. */
+    CHECK(mem_heap_unhold(h, a, 112) == MEM_OK);
+    CHECK(mem_heap_usable_size(h, a) == 112 && all(a, 112, 0xDF));
+    CHECK(stats().requested == before.requested + 12);
+    CHECK(mem_heap_check(h) == MEM_OK);
+
+    /* And for a smaller one: the cut tail is slack again, checked on free. */
+    CHECK(mem_heap_hold(h, a, &req) == MEM_OK && req == 112);
+    CHECK(mem_heap_unhold(h, a, 20) == MEM_OK && mem_heap_usable_size(h, a) == 20);
+    a[20] = 1; /* one byte past the new request */
+    CHECK(mem_heap_free(h, a) == E_CORRUPT_BLOCK);
+    a[20] = 0xAC;
+    CHECK(mem_heap_free(h, a) == MEM_OK);
+    CHECK(mem_heap_free(h, b) == MEM_OK);
+    CHECK(stats().free_blocks == 1 && mem_heap_check(h) == MEM_OK);
+}
+
+static void writes_while_held(void)
+{
+    unsigned char *a = mem_heap_alloc(h, 64, MEM_FIRST_FIT), *b = mem_heap_alloc(h, 64, MEM_FIRST_FIT);
+    size_t req;
+    CHECK(mem_heap_hold(h, a, &req) == MEM_OK);
+    a[9] = 'w'; /* write after free */
+    CHECK(mem_heap_unhold(h, a, 64) == E_CORRUPT_FREESPACE);
+    mem_report_t r;
+    CHECK(mem_heap_last_report(h, &r) == MEM_OK && r.byte_offset == 16 + 9 && r.found == 'w');
+    CHECK(mem_heap_release(h, a) == E_CORRUPT_FREESPACE); /* and nothing changed */
+    CHECK(mem_heap_usable_size(h, a) == 0 && mem_errno() == E_DOUBLE_FREE);
+    a[9] = 0xDF;
+    CHECK(mem_heap_release(h, a) == MEM_OK);
+    CHECK(mem_heap_free(h, a) == E_DOUBLE_FREE); /* released: a free block now */
+
+    /* hold validates like free: overflow into the slack or the next header. */
+    unsigned char *c = mem_heap_alloc(h, 40, MEM_FIRST_FIT);
+    c[40] = 0;
+    CHECK(mem_heap_hold(h, c, &req) == E_CORRUPT_BLOCK);
+    c[40] = 0xAC;
+    unsigned char saved = b[-4];
+    b[-4] ^= 0xFF; /* b's own canary: an underflow into its header */
+    CHECK(mem_heap_hold(h, b, &req) == E_CORRUPT_BLOCK);
+    b[-4] = saved;
+    unsigned char *d = mem_heap_alloc(h, 48, MEM_FIRST_FIT), *e = mem_heap_alloc(h, 48, MEM_FIRST_FIT);
+    saved = e[-12];
+    e[-12] ^= 0x55; /* d overflowed into e's header */
+    CHECK(mem_heap_hold(h, d, &req) == E_CORRUPT_BLOCK);
+    CHECK(mem_heap_last_report(h, &r) == MEM_OK && r.offset == (long long)((e - 16) - (unsigned char *)mem_heap_base(h)));
+    e[-12] = saved;
+    CHECK(mem_heap_check(h) == MEM_OK);
+    CHECK(mem_heap_free(h, b) == MEM_OK && mem_heap_free(h, c) == MEM_OK && mem_heap_free(h, d) == MEM_OK &&
+          mem_heap_free(h, e) == MEM_OK);
+    CHECK(stats().free_blocks == 1 && mem_heap_check(h) == MEM_OK);
+}
+
+static void release_coalesces(void)
+{
+    void *p[4];
+    for (int i = 0; i < 4; i++)
+        p[i] = mem_heap_alloc(h, 200, MEM_FIRST_FIT);
+    size_t req;
+    CHECK(mem_heap_free(h, p[0]) == MEM_OK && mem_heap_free(h, p[2]) == MEM_OK);
+    CHECK(mem_heap_hold(h, p[1], &req) == MEM_OK);
+    CHECK(stats().free_blocks == 3);
+    CHECK(mem_heap_release(h, p[1]) == MEM_OK); /* merges with both neighbours */
+    CHECK(stats().free_blocks == 2 && mem_heap_check(h) == MEM_OK);
+    CHECK(mem_heap_free(h, p[3]) == MEM_OK);
+    mem_stats_t st = stats();
+    CHECK(st.free_blocks == 1 && st.largest_free == st.capacity && st.requested == 0);
+}
+
+static void set_size_and_room(void)
+{
+    unsigned char *a = mem_heap_alloc_room(h, 10, 500, MEM_FIRST_FIT);
+    CHECK(a && mem_heap_usable_size(h, a) == 10);
+    CHECK(mem_heap_alloc_room(h, 10, 9, MEM_FIRST_FIT) == NULL && mem_errno() == E_BAD_ARGS);
+    CHECK(mem_heap_set_size(h, a, 500) == MEM_OK && mem_heap_usable_size(h, a) == 500); /* room kept */
+    CHECK(mem_heap_set_size(h, a, 513) == E_BAD_ARGS);    /* room 500: 33 granules, 512 usable */
+    CHECK(mem_heap_set_size(h, a, 512) == MEM_OK);
+    memset(a, 'k', 512);
+    CHECK(mem_heap_set_size(h, a, 5) == MEM_OK && all(a, 5, 'k') && all(a + 5, 507, 0xAC));
+    CHECK(mem_heap_check(h) == MEM_OK);
+    a[5] = 0;
+    CHECK(mem_heap_set_size(h, a, 6) == E_CORRUPT_BLOCK); /* the slack is verified first */
+    a[5] = 0xAC;
+    CHECK(mem_heap_set_size(h, a + 16, 6) == E_BAD_POINTER);
+    CHECK(mem_heap_free(h, a) == MEM_OK && stats().free_blocks == 1);
+}
+
+int main(void)
+{
+    h = mem_heap_create(64 * 1024);
+    CHECK(h != NULL);
+    hold_and_unhold();
+    writes_while_held();
+    release_coalesces();
+    set_size_and_room();
+    CHECK(mem_heap_check(h) == MEM_OK);
+    mem_heap_destroy(h);
+    return check_done("hold_test");
+}
