@@ -127,8 +127,8 @@ int mem_heap_destroy(mem_heap_t *h);
 /* Allocate `size` bytes (size >= 1) with a placement style.  The payload is
  * 16-byte aligned, inside the region, and disjoint from every live block.
  * The chosen free block is split when the remainder can be a block.
- * Errors: E_BAD_ARGS (size 0, bad style, size too large), E_NO_SPACE,
- * E_CORRUPT_FREESPACE. */
+ * Errors: E_BAD_ARGS (size 0, bad style), E_NO_SPACE (no free block fits,
+ * also when size exceeds the whole region), E_CORRUPT_FREESPACE. */
 void *mem_heap_alloc(mem_heap_t *h, size_t size, int style);
 
 /* As mem_heap_alloc(h, n * size, MEM_FIRST_FIT) with the payload zeroed;
