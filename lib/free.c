@@ -140,23 +140,24 @@ int release(mem_heap_t *h, uint32_t g, uint32_t size, bool with_prev, bool was_b
     return MEM_OK;
 }
 
-int free_block(mem_heap_t *h, uint32_t g)
+int free_run(mem_heap_t *h, uint32_t g, uint32_t size, size_t req, size_t blocks)
 {
-    const uint32_t size = hdr(h, g)->size, flags = hdr(h, g)->flags;
-    const size_t req = requested_of(h, g);
-    int err = release(h, g, size, (flags & BLK_PREV_FREE) != 0, true);
+    int err = release(h, g, size, (hdr(h, g)->flags & BLK_PREV_FREE) != 0, true);
     if (err == E_CORRUPT_FREESPACE && h->report.offset == (long long)gbytes(g + size - h->first))
-        /* The header right after this block is bad: most likely this block
+        /* The header right after the run is bad: most likely its last block
          * overflowed into it. */
         err = h->report.code = E_CORRUPT_BLOCK;
     if (err) {
         rollback(h);
     } else {
         h->d_req -= (long long)req;
+        h->d_blocks -= (long long)blocks - 1;
         commit(h);
     }
     return err;
 }
+
+int free_block(mem_heap_t *h, uint32_t g) { return free_run(h, g, hdr(h, g)->size, requested_of(h, g), 1); }
 
 int mem_heap_free(mem_heap_t *h, void *p)
 {

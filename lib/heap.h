@@ -272,6 +272,9 @@ int block_of(mem_heap_t *h, const void *p, uint32_t *g);
  * release and coalesce it, blaming an overflow for a bad next header; then
  * commit, or roll back on error. */
 int free_block(mem_heap_t *h, uint32_t g);
+/* The same for `blocks` consecutive blocks starting at g, `size` granules
+ * and `req` requested bytes in all, whose inner headers the caller wiped. */
+int free_run(mem_heap_t *h, uint32_t g, uint32_t size, size_t req, size_t blocks);
 static inline size_t requested_of(const mem_heap_t *h, uint32_t g)
 {
     return gbytes(hdr(h, g)->size) - HDR_BYTES - hdr(h, g)->slack;

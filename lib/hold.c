@@ -16,6 +16,8 @@
  *   unhold   held -> live for a new request of req bytes: poison and slack
  *            verified, new slack written, the new bytes read as poison.
  *   release  held -> free: verified as unhold, then free_block coalesces.
+ *            release_run does it for a run of adjacent held blocks at once:
+ *            one merge, one index update, however many blocks.
  * And for the same front ends, set_size: a live block's requested size
  * changes within its usable size (realloc without moving or splitting).
  *
@@ -112,6 +114,40 @@ int mem_heap_unhold(mem_heap_t *h, void *p, size_t req)
                     memset(payload + old, POISON_BYTE, req - old);
             }
             h->requested += req - old;
+        }
+    }
+    heap_leave(h);
+    set_errno(err);
+    return err;
+}
+
+int mem_heap_release_run(mem_heap_t *h, void *p, size_t n)
+{
+    int err = heap_enter(h);
+    if (err)
+        return err;
+    if (n == 0 || n > MEM_RUN_MAX) {
+        err = report(h, E_BAD_ARGS, 0, "run length out of range", MEM_RUN_MAX, n);
+    } else {
+        uint32_t first = 0, g = 0, total = 0;
+        size_t req = 0;
+        const unsigned char *q = p;
+        for (size_t i = 0; i < n && !err; i++) {
+            if (!(err = held_of(h, q, &g))) {
+                first = i ? first : g;
+                req += requested_of(h, g);
+                total += hdr(h, g)->size;
+                q += gbytes(hdr(h, g)->size);
+            }
+        }
+        if (!err) {
+            /* The inner headers stop being metadata (I8). */
+            for (uint32_t at = first + hdr(h, first)->size; at < first + total;) {
+                uint32_t next = at + hdr(h, at)->size;
+                meta_wipe(h, gbytes(at), HDR_BYTES);
+                at = next;
+            }
+            err = free_run(h, first, total, req, n);
         }
     }
     heap_leave(h);

@@ -199,6 +199,12 @@ int mem_heap_set_size(mem_heap_t *h, void *p, size_t size);
 /* Free the held block p (verified as by mem_heap_unhold) and coalesce it. */
 int mem_heap_release(mem_heap_t *h, void *p);
 
+/* Free n (1..MEM_RUN_MAX, else E_BAD_ARGS) held blocks that lie back to
+ * back from p, each verified as by mem_heap_release, as one free range: one
+ * merge and one index update for the lot.  On any error nothing changes. */
+enum { MEM_RUN_MAX = 256 };
+int mem_heap_release_run(mem_heap_t *h, void *p, size_t n);
+
 /* Validate the whole heap: every header canary and free-block footer, blocks
  * tile the region exactly, no two free blocks adjacent, free payloads still
  * poisoned and slack intact (check level >= LOCAL), the free index holds

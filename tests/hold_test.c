@@ -121,6 +121,34 @@ static void release_coalesces(void)
     CHECK(st.free_blocks == 1 && st.largest_free == st.capacity && st.requested == 0);
 }
 
+static void release_runs(void)
+{
+    unsigned char *p[6];
+    for (int i = 0; i < 6; i++)
+        p[i] = mem_heap_alloc(h, 100, MEM_FIRST_FIT);
+    mem_stats_t before = stats();
+    size_t req;
+    for (int i = 1; i < 5; i++)
+        CHECK(mem_heap_hold(h, p[i], &req) == MEM_OK);
+    CHECK(mem_heap_release_run(h, p[1], 0) == E_BAD_ARGS);
+    CHECK(mem_heap_release_run(h, p[1], MEM_RUN_MAX + 1) == E_BAD_ARGS);
+    CHECK(mem_heap_release_run(h, p[1], 5) == E_BAD_POINTER); /* p[5] is live, not held */
+    if (mem_heap_check_level(h) >= MEM_CHECK_LOCAL) {
+        p[3][7] = 'w'; /* a write after free in the run */
+        CHECK(mem_heap_release_run(h, p[1], 4) == E_CORRUPT_FREESPACE);
+        CHECK(stats().blocks == before.blocks && mem_heap_check(h) == MEM_OK); /* nothing changed */
+        p[3][7] = 0xDF;
+    }
+    CHECK(mem_heap_release_run(h, p[1], 4) == MEM_OK);
+    mem_stats_t st = stats();
+    CHECK(st.blocks == before.blocks - 3 && st.free_blocks == before.free_blocks + 1);
+    CHECK(st.requested == before.requested - 400);
+    CHECK(mem_heap_check(h) == MEM_OK);
+    CHECK(mem_heap_free(h, p[2]) == E_DOUBLE_FREE); /* an inner block: inside a free block now */
+    CHECK(mem_heap_free(h, p[0]) == MEM_OK && mem_heap_free(h, p[5]) == MEM_OK);
+    CHECK(stats().free_blocks == 1 && mem_heap_check(h) == MEM_OK);
+}
+
 static void set_size_and_room(void)
 {
     unsigned char *a = mem_heap_alloc_room(h, 10, 500, MEM_FIRST_FIT);
@@ -146,8 +174,16 @@ int main(void)
     hold_and_unhold();
     writes_while_held();
     release_coalesces();
+    release_runs();
     set_size_and_room();
     CHECK(mem_heap_check(h) == MEM_OK);
+    mem_heap_destroy(h);
+
+    /* At level off nothing is poisoned, so only the wiped inner headers
+     * stop a stale pointer into a released run from passing for a block. */
+    h = mem_heap_create(64 * 1024);
+    CHECK(mem_heap_set_check_level(h, MEM_CHECK_OFF) == MEM_OK);
+    release_runs();
     mem_heap_destroy(h);
     return check_done("hold_test");
 }

@@ -11,9 +11,11 @@
  * block moves on to a bin for its exact block size, still held; a request of
  * that size takes it from there (mem_heap_unhold verifies the poison and the
  * slack, so a write after free is found at the latest then), and a block
- * that finds its bin full goes back to the region heap (mem_heap_release:
- * verified the same way, then coalesced).  The free index is thus touched
- * only when a bin is empty or full.
+ * that finds its bin full empties every bin back to the region heap: sorted
+ * by address, blocks that lie back to back go back as one run
+ * (mem_heap_release_run: each verified the same way, then one merge), which
+ * turns a burst of frees (a program tearing down its data) into a few index
+ * updates.  The free index is thus touched only when a bin is empty or full.
  *
  * SIZE CLASSES
  * A bin holds blocks of one size in granules.  Up to EXACT_G granules every
@@ -58,8 +60,8 @@ enum {
     EXACT_G = 64,        /* blocks of up to 64 granules: a bin per size       */
     MAX_CLASS_G = 1 << 14, /* above: 4 classes per doubling, up to 256 KiB    */
     CLASSES = EXACT_G + 1 + 4 * 8,
-    BIN_CAP = 64,        /* blocks per bin                                    */
-    BIN_BYTES = 1 << 20, /* block bytes in all of one thread's bins, at most */
+    BIN_CAP = 256,       /* blocks per bin                                    */
+    BIN_BYTES = 4 << 20, /* block bytes in all of one thread's bins, at most */
 };
 
 typedef struct parked {
@@ -75,6 +77,7 @@ typedef struct cache {
     unsigned bin_n[CLASSES];
     parked_t bin[CLASSES][BIN_CAP];
     parked_t ring[RING];
+    parked_t sorted[CLASSES * BIN_CAP + 1]; /* flush_bins' scratch */
 } cache_t;
 
 /* The calling thread's cache; DEAD once its destructor ran. */
@@ -131,7 +134,78 @@ static void give_back(const parked_t *e, const char *op)
     }
 }
 
-/* Move the FIFO's oldest block to its bin, or back to its heap. */
+static bool before(const parked_t *a, const parked_t *b)
+{
+    return a->h != b->h ? (uintptr_t)a->h < (uintptr_t)b->h : (uintptr_t)a->p < (uintptr_t)b->p;
+}
+
+/* Heapsort by (heap, address): no allocation, O(n log n) worst case. */
+static void sift(parked_t *v, size_t i, size_t n)
+{
+    for (;;) {
+        size_t m = i, l = 2 * i + 1, r = l + 1;
+        if (l < n && before(&v[m], &v[l]))
+            m = l;
+        if (r < n && before(&v[m], &v[r]))
+            m = r;
+        if (m == i)
+            return;
+        parked_t t = v[i];
+        v[i] = v[m];
+        v[m] = t;
+        i = m;
+    }
+}
+
+static void sort_parked(parked_t *v, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift(v, i, n);
+    for (size_t end = n; end-- > 1;) {
+        parked_t t = v[0];
+        v[0] = v[end];
+        v[end] = t;
+        sift(v, 0, end);
+    }
+}
+
+/* Give every binned block (and *extra, if any) back to its heap, runs of
+ * adjacent blocks as one release. */
+static void flush_bins(cache_t *c, const parked_t *extra)
+{
+    size_t n = 0;
+    for (unsigned k = 0; k < CLASSES; k++) {
+        for (unsigned i = 0; i < c->bin_n[k]; i++)
+            c->sorted[n++] = c->bin[k][i];
+        c->bin_n[k] = 0;
+    }
+    c->bin_bytes = 0;
+    if (extra)
+        c->sorted[n++] = *extra;
+    sort_parked(c->sorted, n);
+    for (size_t i = 0; i < n;) {
+        const parked_t *e = &c->sorted[i];
+        size_t j = i + 1;
+        const unsigned char *end = (const unsigned char *)e->p + gbytes(block_granules(e->p));
+        while (j < n && j - i < MEM_RUN_MAX && c->sorted[j].h == e->h && c->sorted[j].p == end) {
+            end += gbytes(block_granules(c->sorted[j].p));
+            j++;
+        }
+        if (j - i == 1) {
+            give_back(e, "free (quarantine release)");
+        } else if (!hm_heap_retired(e->h)) {
+            int code = mem_heap_release_run(e->h, e->p, j - i);
+            if (code) { /* find and report the culprit block by block */
+                for (size_t k = i; k < j; k++)
+                    give_back(&c->sorted[k], "free (quarantine release)");
+            }
+        }
+        i = j;
+    }
+}
+
+/* Move the FIFO's oldest block to its bin; when the bin is full, empty all
+ * bins back to the heaps (flush_bins). */
 static void move_oldest(cache_t *c)
 {
     parked_t e = c->ring[c->head];
@@ -142,13 +216,16 @@ static void move_oldest(cache_t *c)
      * without the heap's lock. */
     uint32_t g = block_granules(e.p), cg = 0;
     unsigned k = class_of(g, &cg);
-    if (!hm_opt.check_full && k < CLASSES && cg == g && c->bin_n[k] < BIN_CAP &&
-        c->bin_bytes + gbytes(g) <= BIN_BYTES && !hm_heap_retired(e.h)) {
-        c->bin[k][c->bin_n[k]++] = e;
-        c->bin_bytes += gbytes(g);
+    if (hm_opt.check_full || k == CLASSES || cg != g || hm_heap_retired(e.h)) {
+        give_back(&e, "free (quarantine release)");
         return;
     }
-    give_back(&e, "free (quarantine release)");
+    if (c->bin_n[k] == BIN_CAP || c->bin_bytes + gbytes(g) > BIN_BYTES) {
+        flush_bins(c, &e);
+        return;
+    }
+    c->bin[k][c->bin_n[k]++] = e;
+    c->bin_bytes += gbytes(g);
 }
 
 static void drain(cache_t *c)
@@ -160,10 +237,7 @@ static void drain(cache_t *c)
         give_back(&e, "free (quarantine release)");
     }
     c->ring_bytes = 0;
-    for (unsigned k = 0; k < CLASSES; k++)
-        while (c->bin_n[k])
-            give_back(&c->bin[k][--c->bin_n[k]], "free (recycle flush)");
-    c->bin_bytes = 0;
+    flush_bins(c, NULL);
 }
 
 static void thread_ends(void *arg)
