@@ -14,7 +14,13 @@
  *   - every live block keeps its contents and mem_heap_check is MEM_OK;
  *   - the edges of the API (NULL or bogus handles, NULL outputs, levels out
  *     of range, creation with bad sizes, error texts, report formatting,
- *     dump) give the documented codes.
+ *     dump) give the documented codes;
+ *   - the front-end calls (hold, unhold, release, release_run, set_size,
+ *     alloc_room) succeed exactly when the model says they must, a held block
+ *     is refused by every other call and reads as poison (level >= local),
+ *     and no new block overlaps a held one.
+ * Call codes: the code byte modulo 7 picks the original seven calls; the
+ * byte values 250..255 (appended later) pick the six front-end calls.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +30,7 @@
 #include "heap.h"
 #include "src.h"
 
-enum { MAX_CALLS = 128, LIVE = 64, FREED = 16 };
+enum { MAX_CALLS = 128, LIVE = 64, FREED = 16, HELD = 16 };
 
 typedef struct blk {
     unsigned char *p;
@@ -39,6 +45,8 @@ typedef struct state {
     size_t n;
     unsigned char *freed[FREED];
     size_t nfreed;
+    blk_t held[HELD]; /* req: the requested size when held */
+    size_t nheld;
     uint8_t next_fill;
 } state_t;
 
@@ -102,11 +110,16 @@ static long live_index(const state_t *st, const unsigned char *p)
     return -1;
 }
 
-static void forget(state_t *st, size_t i)
+static void push_freed(state_t *st, unsigned char *p)
 {
-    st->freed[st->nfreed++ % FREED] = st->live[i].p;
+    st->freed[st->nfreed++ % FREED] = p;
     if (st->nfreed > FREED)
         st->nfreed = FREED;
+}
+
+static void forget(state_t *st, size_t i)
+{
+    push_freed(st, st->live[i].p);
     st->live[i] = st->live[--st->n];
 }
 
@@ -123,6 +136,9 @@ static void result(state_t *st, unsigned char *p, size_t req, size_t align, long
     for (size_t i = 0; i < st->n; i++)
         if (p < st->live[i].p + st->live[i].req && st->live[i].p < p + req)
             die("block overlaps a live block", call);
+    for (size_t i = 0; i < st->nheld; i++)
+        if (p < st->held[i].p + st->held[i].req && st->held[i].p < p + req)
+            die("block overlaps a held block", call);
     blk_t b = { p, req, ++st->next_fill };
     memset(p, b.fill, req);
     if (st->n < LIVE)
@@ -203,9 +219,123 @@ static void edge_call(state_t *st, src_t *s, long call)
     set_errno(MEM_OK);
 }
 
+static size_t usable_of(const unsigned char *p) { return gbytes(((const block_hdr_t *)(p - MEM_HEADER))->size) - MEM_HEADER; }
+
+static void drop_held(state_t *st, size_t k) { st->held[k] = st->held[--st->nheld]; }
+
+static long held_index(const state_t *st, const unsigned char *p)
+{
+    for (size_t i = 0; i < st->nheld; i++)
+        if (st->held[i].p == p)
+            return (long)i;
+    return -1;
+}
+
+/* The front-end calls of mem.h (hold ... alloc_room), op 0..5. */
+static void front_end_call(state_t *st, src_t *s, long call, uint32_t op)
+{
+    switch (op) {
+    case 0: { /* hold any pointer: only a live block's start may be held */
+        unsigned char *p = draw_ptr(s, st);
+        long i = live_index(st, p);
+        if (i >= 0 && st->nheld == HELD)
+            break; /* no room to track it */
+        size_t req = 0;
+        int err = mem_heap_hold(st->h, p, &req);
+        if (i >= 0) {
+            if (err || req != st->live[i].req)
+                die("hold of a live block failed", call);
+            st->held[st->nheld++] = st->live[i];
+            st->live[i] = st->live[--st->n];
+        } else if (!err) {
+            die("hold accepted a pointer that is not a live block", call);
+        }
+        break;
+    }
+    case 1: { /* unhold a held block (or any pointer) for any size */
+        unsigned char *p = src_u8(s) % 2 && st->nheld ? st->held[src_u8(s) % st->nheld].p : draw_ptr(s, st);
+        long k = held_index(st, p);
+        size_t size = draw_size(s);
+        int err = mem_heap_unhold(st->h, p, size);
+        if (k < 0) {
+            if (!err)
+                die("unhold accepted a pointer that is not a held block", call);
+            break;
+        }
+        if ((size >= 1 && size <= usable_of(p)) != !err)
+            die("unhold: success does not match the size", call);
+        if (err)
+            break;
+        if (mem_heap_check_level(st->h) >= MEM_CHECK_LOCAL && !all_bytes(p, size, POISON_BYTE))
+            die("unheld block does not read as poison", call);
+        drop_held(st, (size_t)k);
+        result(st, p, size, MEM_ALIGN, call);
+        break;
+    }
+    case 2: { /* release a held block (or any pointer) */
+        unsigned char *p = src_u8(s) % 2 && st->nheld ? st->held[src_u8(s) % st->nheld].p : draw_ptr(s, st);
+        long k = held_index(st, p);
+        int err = mem_heap_release(st->h, p);
+        if ((k >= 0) != !err)
+            die("release: success does not match the model", call);
+        if (k >= 0) {
+            drop_held(st, (size_t)k);
+            push_freed(st, p);
+        }
+        break;
+    }
+    case 3: { /* release a run: valid iff n held blocks lie back to back from p */
+        unsigned char *p = st->nheld ? st->held[src_u8(s) % st->nheld].p : draw_ptr(s, st);
+        size_t n = src_u8(s) % 6, found = 0;
+        unsigned char *run[5];
+        for (unsigned char *q = p; found < n && held_index(st, q) >= 0; q += usable_of(q) + MEM_HEADER)
+            run[found++] = q;
+        bool ok = n >= 1 && found == n;
+        if (ok != !mem_heap_release_run(st->h, p, n))
+            die("release_run: success does not match the model", call);
+        for (size_t j = 0; ok && j < n; j++) {
+            drop_held(st, (size_t)held_index(st, run[j]));
+            push_freed(st, run[j]);
+        }
+        break;
+    }
+    case 4: { /* set_size of any pointer to any size */
+        unsigned char *p = draw_ptr(s, st);
+        long i = live_index(st, p);
+        size_t size = draw_size(s);
+        int err = mem_heap_set_size(st->h, p, size);
+        if (i < 0) {
+            if (!err)
+                die("set_size accepted a pointer that is not a live block", call);
+            break;
+        }
+        if ((size >= 1 && size <= usable_of(p)) != !err)
+            die("set_size: success does not match the size", call);
+        if (err)
+            break;
+        blk_t *b = &st->live[i];
+        if (!all_bytes(p, b->req < size ? b->req : size, b->fill))
+            die("set_size lost the prefix", call);
+        b->req = size;
+        memset(p, b->fill, size);
+        break;
+    }
+    default: { /* alloc with room */
+        size_t size = draw_size(s), room = draw_size(s);
+        int style = (int)src_u32(s) % 8;
+        unsigned char *p = mem_heap_alloc_room(st->h, size, room, style);
+        if (p && (room < size || usable_of(p) < room))
+            die("alloc_room: block smaller than the room asked", call);
+        result(st, p, size, MEM_ALIGN, call);
+        break;
+    }
+    }
+}
+
 static void one_call(state_t *st, src_t *s, long call)
 {
-    uint32_t code = src_u8(s) % 7;
+    uint8_t byte = src_u8(s);
+    uint32_t code = byte >= 250 ? 7 + (byte - 250u) : byte % 7u;
     switch (code) {
     case 0: {
         size_t size = draw_size(s);
@@ -272,8 +402,11 @@ static void one_call(state_t *st, src_t *s, long call)
             die("usable_size wrong", call);
         break;
     }
-    default:
+    case 6:
         edge_call(st, s, call);
+        break;
+    default:
+        front_end_call(st, s, call, code - 7);
         break;
     }
     int err = mem_errno();
@@ -284,6 +417,10 @@ static void one_call(state_t *st, src_t *s, long call)
     for (size_t i = 0; i < st->n; i++)
         if (!all_bytes(st->live[i].p, st->live[i].req, st->live[i].fill))
             die("a live block lost its contents", call);
+    if (mem_heap_check_level(st->h) >= MEM_CHECK_LOCAL)
+        for (size_t i = 0; i < st->nheld; i++)
+            if (!all_bytes(st->held[i].p, st->held[i].req, POISON_BYTE))
+                die("a held block is not poisoned", call);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

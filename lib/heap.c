@@ -163,6 +163,8 @@ int mem_heap_set_check_level(mem_heap_t *h, int level)
         /* Nothing was poisoned or filled at OFF: do it now. */
         for (uint32_t g = h->first; g < h->end; g += hdr(h, g)->size) {
             const block_hdr_t *b = hdr(h, g);
+            if (b->flags & BLK_HELD) /* freed, held by a front end: poison too (I9) */
+                memset(h->base + gbytes(g) + HDR_BYTES, POISON_BYTE, requested_of(h, g));
             if (b->flags & BLK_ALLOC)
                 memset(h->base + gbytes(g + b->size) - b->slack, SLACK_BYTE, b->slack);
             else

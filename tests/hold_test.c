@@ -179,6 +179,17 @@ int main(void)
     CHECK(mem_heap_check(h) == MEM_OK);
     mem_heap_destroy(h);
 
+    /* A block held at level off is poisoned when the level is raised. */
+    h = mem_heap_create(64 * 1024);
+    CHECK(mem_heap_set_check_level(h, MEM_CHECK_OFF) == MEM_OK);
+    unsigned char *a = mem_heap_alloc(h, 64, MEM_FIRST_FIT);
+    size_t req;
+    memset(a, 'x', 64);
+    CHECK(mem_heap_hold(h, a, &req) == MEM_OK && a[0] == 'x'); /* off: not poisoned */
+    CHECK(mem_heap_set_check_level(h, MEM_CHECK_LOCAL) == MEM_OK && all(a, 64, 0xDF));
+    CHECK(mem_heap_unhold(h, a, 64) == MEM_OK && mem_heap_free(h, a) == MEM_OK);
+    mem_heap_destroy(h);
+
     /* At level off nothing is poisoned, so only the wiped inner headers
      * stop a stale pointer into a released run from passing for a block. */
     h = mem_heap_create(64 * 1024);

@@ -104,7 +104,9 @@ void *hm_large_alloc(size_t size, size_t align)
     size_t page = page_size();
     if (align < MEM_ALIGN)
         align = MEM_ALIGN;
-    if (size > PTRDIFF_MAX - align - 2 * page) {
+    /* align first: PTRDIFF_MAX - align must not wrap (memalign(1 << 63, n)
+     * is legal and must fail with ENOMEM, corpus/malloc_fuzz/crash-0a76af82). */
+    if (align > PTRDIFF_MAX / 2 || size > PTRDIFF_MAX - align - 2 * page) {
         errno = ENOMEM;
         return NULL;
     }
