@@ -18,6 +18,7 @@
  *   report.c      the one fatal-report function and its stable messages.
  *   stacks.c      caller addresses of allocations and frees (stacks=1).
  *   stats.c       counters and the exit summary; leaks.c the leak walk.
+ *   trace.c       trace=PATH: every call recorded for tools/trace.
  *
  * Nothing here calls malloc, stdio or dlsym; memory comes from mmap.
  * Lock order (fork takes them all in this order): arenas, regions, spare
@@ -204,5 +205,26 @@ size_t hm_stat_live(void);
 void hm_summary(size_t *leak_count);
 /* List live blocks; returns how many bytes leak. */
 size_t hm_leaks_report(size_t *count);
+
+/* ---- allocation traces (trace.c; trace=PATH) ---- */
+/* Nonzero while the glibc names must divert to hm_trace_* (interpose.c):
+ * while tracing, and until the first call finds tracing off. */
+extern int hm_trace_on;
+/* Is tracing on?  One relaxed load: the wrappers in interpose.c ask it first. */
+static inline bool hm_tracing(void) { return __builtin_expect(__atomic_load_n(&hm_trace_on, __ATOMIC_RELAXED), 0); }
+/* Start tracing into the path [path, path+n) (options.c); false when the
+ * file cannot be opened.  hm_trace_stop flushes and closes (tests). */
+bool hm_trace_open(const char *path, size_t n);
+void hm_trace_stop(void);
+/* The hm_*_at entry points, recorded. */
+void *hm_trace_malloc(size_t n, const void *caller);
+void *hm_trace_calloc(size_t n, size_t m, const void *caller);
+void *hm_trace_realloc(void *p, size_t n, const void *caller);
+void *hm_trace_reallocarray(void *p, size_t n, size_t m, const void *caller);
+void *hm_trace_memalign(size_t a, size_t n, const void *caller);
+int hm_trace_posix_memalign(void **out, size_t a, size_t n, const void *caller);
+void *hm_trace_valloc(size_t n, const void *caller);
+void *hm_trace_pvalloc(size_t n, const void *caller);
+void hm_trace_free(void *p, const void *caller);
 
 #endif /* HARDMEM_HARDMEM_H */

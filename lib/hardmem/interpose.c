@@ -11,6 +11,9 @@
  *
  * This is the only file that defines glibc names, so everything else can be
  * linked into a test under ASan or TSan, whose runtimes define malloc too.
+ * HARDMEM_OPTIONS=trace=PATH: each allocating or freeing name calls its
+ * recording twin in trace.c instead while tracing is on (hm_tracing(): one
+ * load and one predictable branch when it is off).
  * mallopt, malloc_trim and mallinfo2 give harmless answers: hardmem has no
  * tunables of glibc's kind and never returns memory to the system early.
  */
@@ -26,37 +29,106 @@
 #define CALLER __builtin_return_address(0)
 #define EXPORT __attribute__((visibility("default")))
 
-EXPORT void *malloc(size_t n) { return hm_malloc_at(n, CALLER); }
-EXPORT void free(void *p) { hm_free_at(p, CALLER); }
-EXPORT void *calloc(size_t n, size_t m) { return hm_calloc_at(n, m, CALLER); }
-EXPORT void *realloc(void *p, size_t n) { return hm_realloc_at(p, n, CALLER); }
-EXPORT void *reallocarray(void *p, size_t n, size_t m) { return hm_reallocarray_at(p, n, m, CALLER); }
-EXPORT int posix_memalign(void **out, size_t a, size_t n) { return hm_posix_memalign_at(out, a, n, CALLER); }
-EXPORT void *aligned_alloc(size_t a, size_t n) { return hm_memalign_at(a, n, CALLER); }
-EXPORT void *memalign(size_t a, size_t n) { return hm_memalign_at(a, n, CALLER); }
-EXPORT void *valloc(size_t n) { return hm_valloc_at(n, CALLER); }
-EXPORT void *pvalloc(size_t n) { return hm_pvalloc_at(n, CALLER); }
+EXPORT void *malloc(size_t n)
+{
+    return hm_tracing() ? hm_trace_malloc(n, CALLER) : hm_malloc_at(n, CALLER);
+}
+EXPORT void free(void *p)
+{
+    if (hm_tracing())
+        hm_trace_free(p, CALLER);
+    else
+        hm_free_at(p, CALLER);
+}
+EXPORT void *calloc(size_t n, size_t m)
+{
+    return hm_tracing() ? hm_trace_calloc(n, m, CALLER) : hm_calloc_at(n, m, CALLER);
+}
+EXPORT void *realloc(void *p, size_t n)
+{
+    return hm_tracing() ? hm_trace_realloc(p, n, CALLER) : hm_realloc_at(p, n, CALLER);
+}
+EXPORT void *reallocarray(void *p, size_t n, size_t m)
+{
+    return hm_tracing() ? hm_trace_reallocarray(p, n, m, CALLER) : hm_reallocarray_at(p, n, m, CALLER);
+}
+EXPORT int posix_memalign(void **out, size_t a, size_t n)
+{
+    return hm_tracing() ? hm_trace_posix_memalign(out, a, n, CALLER) : hm_posix_memalign_at(out, a, n, CALLER);
+}
+EXPORT void *aligned_alloc(size_t a, size_t n)
+{
+    return hm_tracing() ? hm_trace_memalign(a, n, CALLER) : hm_memalign_at(a, n, CALLER);
+}
+EXPORT void *memalign(size_t a, size_t n)
+{
+    return hm_tracing() ? hm_trace_memalign(a, n, CALLER) : hm_memalign_at(a, n, CALLER);
+}
+EXPORT void *valloc(size_t n)
+{
+    return hm_tracing() ? hm_trace_valloc(n, CALLER) : hm_valloc_at(n, CALLER);
+}
+EXPORT void *pvalloc(size_t n)
+{
+    return hm_tracing() ? hm_trace_pvalloc(n, CALLER) : hm_pvalloc_at(n, CALLER);
+}
 EXPORT size_t malloc_usable_size(void *p) { return hm_usable_size_at(p, CALLER); }
 EXPORT void free_sized(void *p, size_t n)
 {
     (void)n;
-    hm_free_at(p, CALLER);
+    if (hm_tracing())
+        hm_trace_free(p, CALLER);
+    else
+        hm_free_at(p, CALLER);
 }
 EXPORT void free_aligned_sized(void *p, size_t a, size_t n)
 {
     (void)a;
     (void)n;
-    hm_free_at(p, CALLER);
+    if (hm_tracing())
+        hm_trace_free(p, CALLER);
+    else
+        hm_free_at(p, CALLER);
 }
-EXPORT void cfree(void *p) { hm_free_at(p, CALLER); }
+EXPORT void cfree(void *p)
+{
+    if (hm_tracing())
+        hm_trace_free(p, CALLER);
+    else
+        hm_free_at(p, CALLER);
+}
 
-EXPORT void *__libc_malloc(size_t n) { return hm_malloc_at(n, CALLER); }
-EXPORT void __libc_free(void *p) { hm_free_at(p, CALLER); }
-EXPORT void *__libc_calloc(size_t n, size_t m) { return hm_calloc_at(n, m, CALLER); }
-EXPORT void *__libc_realloc(void *p, size_t n) { return hm_realloc_at(p, n, CALLER); }
-EXPORT void *__libc_memalign(size_t a, size_t n) { return hm_memalign_at(a, n, CALLER); }
-EXPORT void *__libc_valloc(size_t n) { return hm_valloc_at(n, CALLER); }
-EXPORT void *__libc_pvalloc(size_t n) { return hm_pvalloc_at(n, CALLER); }
+EXPORT void *__libc_malloc(size_t n)
+{
+    return hm_tracing() ? hm_trace_malloc(n, CALLER) : hm_malloc_at(n, CALLER);
+}
+EXPORT void __libc_free(void *p)
+{
+    if (hm_tracing())
+        hm_trace_free(p, CALLER);
+    else
+        hm_free_at(p, CALLER);
+}
+EXPORT void *__libc_calloc(size_t n, size_t m)
+{
+    return hm_tracing() ? hm_trace_calloc(n, m, CALLER) : hm_calloc_at(n, m, CALLER);
+}
+EXPORT void *__libc_realloc(void *p, size_t n)
+{
+    return hm_tracing() ? hm_trace_realloc(p, n, CALLER) : hm_realloc_at(p, n, CALLER);
+}
+EXPORT void *__libc_memalign(size_t a, size_t n)
+{
+    return hm_tracing() ? hm_trace_memalign(a, n, CALLER) : hm_memalign_at(a, n, CALLER);
+}
+EXPORT void *__libc_valloc(size_t n)
+{
+    return hm_tracing() ? hm_trace_valloc(n, CALLER) : hm_valloc_at(n, CALLER);
+}
+EXPORT void *__libc_pvalloc(size_t n)
+{
+    return hm_tracing() ? hm_trace_pvalloc(n, CALLER) : hm_pvalloc_at(n, CALLER);
+}
 
 EXPORT int mallopt(int param, int value)
 {

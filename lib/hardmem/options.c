@@ -18,6 +18,7 @@
  *   large_kb=N                    requests of N KiB and more get their own
  *                                 mapping with a guard page (256)
  *   arenas=N                      independent heap sets, 1..64 (4)
+ *   trace=PATH                    record every malloc-family call (trace.c)
  *
  * Parsing runs once, inside the first malloc, so it uses getenv and open(2)
  * only: no stdio, no allocation.  An unknown key or bad value is reported on
@@ -168,6 +169,8 @@ static bool apply(const char *k, size_t kn, const char *v, size_t vn)
         hm_opt.arenas = (unsigned)x;
         return true;
     }
+    if (is(k, kn, "trace")) /* trace.c opens the file */
+        return hm_trace_open(v, vn);
     if (is(k, kn, "log")) {
         char path[512];
         if (vn == 0 || vn >= sizeof path)
