@@ -176,19 +176,24 @@ void *mem_heap_calloc(mem_heap_t *h, size_t n, size_t size)
     return g ? payload(h, g) : NULL;
 }
 
-void *mem_heap_aligned_alloc(mem_heap_t *h, size_t alignment, size_t size, int style)
+void *mem_heap_aligned_alloc_room(mem_heap_t *h, size_t alignment, size_t size, size_t room, int style)
 {
     if (heap_enter(h))
         return NULL;
     uint32_t g = 0;
     if (alignment == 0 || (alignment & (alignment - 1)) || alignment > ((size_t)1 << 30)) {
         set_errno(E_BAD_ARGS);
-    } else if ((g = alloc_locked(h, size, size, style, alignment < GRANULE ? GRANULE : alignment))) {
+    } else if ((g = alloc_locked(h, size, room, style, alignment < GRANULE ? GRANULE : alignment))) {
         commit(h);
         set_errno(MEM_OK);
     }
     heap_leave(h);
     return g ? payload(h, g) : NULL;
+}
+
+void *mem_heap_aligned_alloc(mem_heap_t *h, size_t alignment, size_t size, int style)
+{
+    return mem_heap_aligned_alloc_room(h, alignment, size, size, style);
 }
 
 size_t mem_heap_usable_size(mem_heap_t *h, const void *p)

@@ -173,6 +173,8 @@ int mem_heap_free(mem_heap_t *h, void *p);
  * cache can keep blocks of a few fixed sizes (size classes).  The bytes
  * after `size` are slack, checked like any other.  E_BAD_ARGS if room < size. */
 void *mem_heap_alloc_room(mem_heap_t *h, size_t size, size_t room, int style);
+/* The same with mem_heap_aligned_alloc's alignment. */
+void *mem_heap_aligned_alloc_room(mem_heap_t *h, size_t alignment, size_t size, size_t room, int style);
 
 /* Hold the live block p: validate it as mem_heap_free would (pointer,
  * header, slack) plus the header of the block after it, poison its

@@ -153,8 +153,8 @@ static void *alloc_impl(size_t size, size_t align, bool zero, const void *caller
     } else {
         p = NULL;
         size_t room = size;
-        if (align == MEM_ALIGN && !hm_opt.check_full && hm_opt.quarantine_bytes) {
-            p = hm_recycle_take(size);
+        if (!hm_opt.check_full && hm_opt.quarantine_bytes) {
+            p = hm_recycle_take(size, align);
             room = hm_class_room(size); /* so the block can be binned when freed */
         }
         if (!p)

@@ -173,9 +173,10 @@ void hm_quarantine_init(void);
 /* Queue p, just held in h (mem_heap_hold) with req requested bytes; blocks
  * pushed out move to the reuse bins or back to their heap. */
 void hm_quarantine_put(mem_heap_t *h, void *p, size_t req);
-/* A binned block of the block size a request of req bytes needs, already
- * unheld (verified, re-keyed for req), or NULL. */
-void *hm_recycle_take(size_t req);
+/* A binned block of the size class of a request of req bytes, aligned to
+ * align (a power of two), already unheld (verified, re-keyed for req), or
+ * NULL. */
+void *hm_recycle_take(size_t req, size_t align);
 /* The room to allocate for a request of req bytes, so that the block fits
  * its size class and can be reused for any request of the class. */
 size_t hm_class_room(size_t req);

@@ -62,6 +62,7 @@ enum {
     CLASSES = EXACT_G + 1 + 4 * 8,
     BIN_CAP = 256,       /* blocks per bin                                    */
     BIN_BYTES = 4 << 20, /* block bytes in all of one thread's bins, at most */
+    ALIGN_SCAN = 8,      /* binned blocks looked at for an aligned request     */
 };
 
 typedef struct parked {
@@ -299,15 +300,25 @@ void hm_quarantine_put(mem_heap_t *h, void *p, size_t req)
         move_oldest(c);
 }
 
-void *hm_recycle_take(size_t req)
+void *hm_recycle_take(size_t req, size_t align)
 {
     cache_t *c = my_cache;
     if (!c || c == DEAD)
         return NULL;
     uint32_t cg;
     unsigned k = class_of(granules_for(req), &cg);
-    while (k < CLASSES && c->bin_n[k]) {
-        parked_t e = c->bin[k][--c->bin_n[k]];
+    if (k == CLASSES)
+        return NULL;
+    for (;;) {
+        /* The newest block that is aligned enough, among the last ALIGN_SCAN
+         * (every block is when align is 16). */
+        unsigned n = c->bin_n[k], i = n;
+        while (i > 0 && n - i < ALIGN_SCAN && (uintptr_t)c->bin[k][i - 1].p % align)
+            i--;
+        if (i == 0 || (uintptr_t)c->bin[k][i - 1].p % align)
+            return NULL;
+        parked_t e = c->bin[k][i - 1];
+        c->bin[k][i - 1] = c->bin[k][--c->bin_n[k]];
         c->bin_bytes -= gbytes(cg);
         int code = mem_heap_unhold(e.h, e.p, req);
         if (!code)
@@ -316,7 +327,6 @@ void *hm_recycle_take(size_t req)
          * the block out again. */
         hm_core_error(e.h, code, "malloc", e.p, NULL);
     }
-    return NULL;
 }
 
 void hm_quarantine_lock(void) { pthread_mutex_lock(&spare_lock); }

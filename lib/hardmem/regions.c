@@ -201,7 +201,7 @@ static void *try_heap(mem_heap_t *h, size_t size, size_t room, size_t align, con
 {
     if (hm_heap_retired(h))
         return NULL;
-    void *p = align > MEM_ALIGN ? mem_heap_aligned_alloc(h, align, size, MEM_FIRST_FIT)
+    void *p = align > MEM_ALIGN ? mem_heap_aligned_alloc_room(h, align, size, room, MEM_FIRST_FIT)
                                 : mem_heap_alloc_room(h, size, room, MEM_FIRST_FIT);
     if (p)
         return p;
