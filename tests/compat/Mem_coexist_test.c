@@ -3,7 +3,7 @@
  * once: the core's mem.h first, then API 2's (which then leaves the shared
  * error names to the core).  The codes agree and the two heaps are separate.
  */
-#include "compat_check.h"
+#include "tests/check.h"
 #include "lib/mem.h" /* the core, by its path from the repository root */
 #include "mem.h"     /* API 2's, found on the -I path */
 

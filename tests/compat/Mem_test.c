@@ -2,7 +2,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compat_check.h"
+#include "tests/check.h"
 #include "mem.h" /* API 2's header: this test is written as its users write */
 
 int main(void)

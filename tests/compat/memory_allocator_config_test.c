@@ -1,7 +1,7 @@
 /* memory_allocator_config_test.c - API 3's -D configuration reaches the pool:
  * built with -DMA_POOL_SIZE=8192 -DMA_STRATEGY=MA_WORST_FIT
  * -DMA_LOCKING=MA_LOCK_NONE (see BUILD.bazel). */
-#include "compat_check.h"
+#include "tests/check.h"
 #include "memory_allocator.h"
 
 int main(void)

@@ -2,7 +2,7 @@
  * with the header's default configuration (1 MiB, first fit). */
 #include <string.h>
 
-#include "compat_check.h"
+#include "tests/check.h"
 #include "lib/mem.h" /* mem_errno(): why a call failed */
 #include "memory_allocator.h"
 

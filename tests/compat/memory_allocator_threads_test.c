@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "compat_check.h"
+#include "tests/check.h"
 #include "memory_allocator.h"
 
 enum { THREADS = 8, ROUNDS = 400, LIVE = 16 };

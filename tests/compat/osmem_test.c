@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "compat_check.h"
+#include "tests/check.h"
 #include "lib/mem.h" /* mem_errno(): why a free was refused */
 #include "osmem.h"
 

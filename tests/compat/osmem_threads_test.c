@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "compat_check.h"
+#include "tests/check.h"
 #include "osmem.h"
 
 enum { THREADS = 6, ROUNDS = 300, LIVE = 8 };

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "compat_check.h"
+#include "tests/check.h"
 #include "lib/mem.h" /* mem_errno(): why sfree refused a pointer */
 #include "smalloc.h"
 
