@@ -22,8 +22,10 @@
  * size has its bin; above, sizes are rounded up to one of four classes per
  * power of two (at most 25% slack), and a request of that class is given a
  * block of the class's size (mem_heap_alloc_room), so any binned block of
- * the class fits it.  Blocks of other sizes (aligned, grown by realloc) are
- * not binned.
+ * the class fits it; aligned requests get class-sized blocks too and take a
+ * binned block whose address is aligned enough (among the last ALIGN_SCAN).
+ * A block of no class's size (none is made now, but the check is cheap) is
+ * given straight back to its heap.
  *
  * DOUBLE FREES need no lookup here: a held block's header says HELD, so the
  * core refuses a second free of it (E_DOUBLE_FREE) whichever thread's cache
