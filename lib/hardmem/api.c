@@ -262,8 +262,6 @@ static bool blames_next(mem_heap_t *h, const void *p)
 
 static void small_free(mem_heap_t *h, void *p, const char *op, const void *caller)
 {
-    if (hm_opt.stacks)
-        hm_stack_free(p, caller);
     size_t req = 0;
     int code;
     if (!hm_opt.quarantine_bytes) {
@@ -271,13 +269,17 @@ static void small_free(mem_heap_t *h, void *p, const char *op, const void *calle
         code = req ? mem_heap_free(h, p) : mem_errno();
     } else {
         code = mem_heap_hold(h, p, &req);
-        if (!code) {
+        if (!code) { /* a valid free: only now is its call stack recorded */
+            if (hm_opt.stacks)
+                hm_stack_free(p, caller);
             hm_stat_free(req);
             hm_quarantine_put(h, p, req);
             return;
         }
     }
     if (!code) {
+        if (hm_opt.stacks)
+            hm_stack_free(p, caller);
         hm_stat_free(req);
     } else if (code == E_CORRUPT_BLOCK && blames_next(h, p)) {
         overflow_next(h, p, op, caller);
