@@ -4,6 +4,7 @@
  * with acquire and written with release ordering, and creation and
  * destruction are serialised by one mutex.
  */
+#include <pthread.h>
 #include <stdio.h>
 
 #include "heap.h"

@@ -26,7 +26,7 @@ int mem_heap_dump(mem_heap_t *h, int fd)
     if (err && err != E_CORRUPT_FREESPACE && err != E_CORRUPT_BLOCK)
         return err;
     if (err) /* a FULL-level heap failed its check: dump anyway, under the lock */
-        pthread_mutex_lock(&h->lock);
+        heap_lock(h);
     char buf[192];
     fmt_t f = fmt_on(buf, sizeof buf);
     fmt_str(&f, "hardmem heap ");

@@ -46,7 +46,6 @@ static mem_heap_t *heap_setup(void *mem, size_t len, size_t blocks_at, void *map
     memset(h, 0, offsetof(mem_heap_t, undo));
     h->magic = HEAP_MAGIC ^ (uint64_t)(uintptr_t)h;
     h->secret = heap_new_secret();
-    pthread_mutex_init(&h->lock, NULL);
     h->base = (unsigned char *)h;
     h->first = (uint32_t)(blocks_at / GRANULE);
     h->end = (uint32_t)(len / GRANULE);
@@ -98,21 +97,15 @@ mem_heap_t *mem_heap_create_in(void *buf, size_t len)
     return h;
 }
 
-static bool handle_ok(const mem_heap_t *h)
-{
-    return h && h->magic == (HEAP_MAGIC ^ (uint64_t)(uintptr_t)h);
-}
-
 int mem_heap_destroy(mem_heap_t *h)
 {
     if (!handle_ok(h)) {
         set_errno(E_BAD_ARGS);
         return E_BAD_ARGS;
     }
-    pthread_mutex_lock(&h->lock);
+    heap_lock(h);
     h->magic = 0;
-    pthread_mutex_unlock(&h->lock);
-    pthread_mutex_destroy(&h->lock);
+    heap_unlock(h);
     if (h->map)
         munmap(h->map, h->map_len);
     set_errno(MEM_OK);
@@ -125,12 +118,12 @@ int heap_enter(mem_heap_t *h)
         set_errno(E_BAD_ARGS);
         return E_BAD_ARGS;
     }
-    pthread_mutex_lock(&h->lock);
+    heap_lock(h);
     txn_begin(h);
     if (h->level >= MEM_CHECK_FULL) {
         int err = heap_check_locked(h);
         if (err) {
-            pthread_mutex_unlock(&h->lock);
+            heap_unlock(h);
             set_errno(err);
             return err;
         }
@@ -138,7 +131,7 @@ int heap_enter(mem_heap_t *h)
     return MEM_OK;
 }
 
-void heap_leave(mem_heap_t *h) { pthread_mutex_unlock(&h->lock); }
+void heap_leave(mem_heap_t *h) { heap_unlock(h); }
 
 int mem_heap_check_level(mem_heap_t *h)
 {
@@ -216,9 +209,9 @@ int mem_heap_last_report(mem_heap_t *h, mem_report_t *out)
         set_errno(E_BAD_ARGS);
         return E_BAD_ARGS;
     }
-    pthread_mutex_lock(&h->lock);
+    heap_lock(h);
     *out = h->report;
-    pthread_mutex_unlock(&h->lock);
+    heap_unlock(h);
     set_errno(MEM_OK);
     return MEM_OK;
 }

@@ -62,7 +62,7 @@ static void fork_prepare(void)
     hm_large_lock();
     forked_heaps = hm_heap_count();
     for (unsigned i = 0; i < forked_heaps; i++)
-        pthread_mutex_lock(&hm_heap_at(i)->lock);
+        heap_lock(hm_heap_at(i));
     hm_stacks_lock();
 }
 
@@ -70,7 +70,7 @@ static void fork_release(void)
 {
     hm_stacks_unlock();
     for (unsigned i = forked_heaps; i-- > 0;)
-        pthread_mutex_unlock(&hm_heap_at(i)->lock);
+        heap_unlock(hm_heap_at(i));
     hm_large_unlock();
     hm_quarantine_unlock();
     hm_regions_unlock();
@@ -153,10 +153,8 @@ static void *alloc_impl(size_t size, size_t align, bool zero, const void *caller
     } else {
         p = NULL;
         size_t room = size;
-        if (!hm_opt.check_full && hm_opt.quarantine_bytes) {
-            p = hm_recycle_take(size, align);
-            room = hm_class_room(size); /* so the block can be binned when freed */
-        }
+        if (!hm_opt.check_full && hm_opt.quarantine_bytes)
+            p = hm_recycle_take(size, align, &room);
         if (!p)
             p = hm_small_alloc(size, room, align, caller);
         if (!p)

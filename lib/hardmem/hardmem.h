@@ -28,6 +28,7 @@
 #ifndef HARDMEM_HARDMEM_H
 #define HARDMEM_HARDMEM_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -140,7 +141,7 @@ enum {
     HM_MAX_HEAPS = 4096,
 };
 /* Allocate size bytes in a block with room for `room` (>= size; a size
- * class, hm_class_room) from the calling thread's arena, mapping a new heap when every
+ * class, from hm_recycle_take) from the calling thread's arena, mapping a new heap when every
  * heap is full.  NULL when out of memory (after reporting corruption found
  * on the way). */
 void *hm_small_alloc(size_t size, size_t room, size_t align, const void *caller);
@@ -175,11 +176,10 @@ void hm_quarantine_init(void);
 void hm_quarantine_put(mem_heap_t *h, void *p, size_t req);
 /* A binned block of the size class of a request of req bytes, aligned to
  * align (a power of two), already unheld (verified, re-keyed for req), or
- * NULL. */
-void *hm_recycle_take(size_t req, size_t align);
-/* The room to allocate for a request of req bytes, so that the block fits
- * its size class and can be reused for any request of the class. */
-size_t hm_class_room(size_t req);
+ * NULL.  Either way *room gets the room to allocate for the request if a
+ * new block must be carved: the class's size, so that the block can be
+ * binned when freed and reused for any request of its class. */
+void *hm_recycle_take(size_t req, size_t align, size_t *room);
 /* Release every block the calling thread's cache holds (exit, leak check). */
 void hm_quarantine_drain(void);
 /* The list of spare caches' lock (fork). */

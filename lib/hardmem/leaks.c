@@ -61,7 +61,7 @@ size_t hm_leaks_report(size_t *count)
         mem_heap_t *h = hm_heap_at(i);
         if (hm_heap_retired(h))
             continue;
-        pthread_mutex_lock(&h->lock);
+        heap_lock(h);
         for (uint32_t g = h->first; g < h->end;) {
             const block_hdr_t *b = hdr(h, g);
             if (b->size < MIN_BLOCK_G || b->size > h->end - g)
@@ -71,7 +71,7 @@ size_t hm_leaks_report(size_t *count)
             }
             g += b->size;
         }
-        pthread_mutex_unlock(&h->lock);
+        heap_unlock(h);
     }
     hm_large_each(one, &t);
     if (t.count) {

@@ -114,14 +114,6 @@ static uint32_t granules_for(size_t req)
     return g < MIN_BLOCK_G ? MIN_BLOCK_G : g > UINT32_MAX ? UINT32_MAX : (uint32_t)g;
 }
 
-size_t hm_class_room(size_t req)
-{
-    uint32_t cg;
-    if (class_of(granules_for(req), &cg) == CLASSES)
-        return req;
-    return gbytes(cg) - MEM_HEADER;
-}
-
 static size_t cost(size_t req) { return ((req + 15) & ~(size_t)15) + MEM_HEADER; }
 static uint32_t block_granules(const void *p) { return ((const block_hdr_t *)((const char *)p - MEM_HEADER))->size; }
 
@@ -302,22 +294,22 @@ void hm_quarantine_put(mem_heap_t *h, void *p, size_t req)
         move_oldest(c);
 }
 
-void *hm_recycle_take(size_t req, size_t align)
+void *hm_recycle_take(size_t req, size_t align, size_t *room)
 {
-    cache_t *c = my_cache;
-    if (!c || c == DEAD)
-        return NULL;
-    uint32_t cg;
+    uint32_t cg = 0;
     unsigned k = class_of(granules_for(req), &cg);
-    if (k == CLASSES)
+    *room = k == CLASSES ? req : gbytes(cg) - MEM_HEADER;
+    cache_t *c = my_cache;
+    if (!c || c == DEAD || k == CLASSES)
         return NULL;
+    uintptr_t misalign = align - 1; /* align is a power of two */
     for (;;) {
         /* The newest block that is aligned enough, among the last ALIGN_SCAN
          * (every block is when align is 16). */
         unsigned n = c->bin_n[k], i = n;
-        while (i > 0 && n - i < ALIGN_SCAN && (uintptr_t)c->bin[k][i - 1].p % align)
+        while (i > 0 && n - i < ALIGN_SCAN && ((uintptr_t)c->bin[k][i - 1].p & misalign))
             i--;
-        if (i == 0 || (uintptr_t)c->bin[k][i - 1].p % align)
+        if (i == 0 || ((uintptr_t)c->bin[k][i - 1].p & misalign))
             return NULL;
         parked_t e = c->bin[k][i - 1];
         c->bin[k][i - 1] = c->bin[k][--c->bin_n[k]];

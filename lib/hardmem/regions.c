@@ -85,15 +85,23 @@ mem_heap_t *hm_heap_of(const void *p)
     return i < 0 ? NULL : heaps[i].h;
 }
 
+/* Set once any heap is retired: until then (always, in a program without
+ * heap corruption) hm_heap_retired answers without the radix lookup. */
+static bool any_retired;
+
 void hm_heap_retire(mem_heap_t *h)
 {
     int i = heap_index(h);
-    if (i >= 0)
+    if (i >= 0) {
         __atomic_store_n(&heaps[i].retired, true, __ATOMIC_RELEASE);
+        __atomic_store_n(&any_retired, true, __ATOMIC_RELEASE);
+    }
 }
 
 bool hm_heap_retired(mem_heap_t *h)
 {
+    if (__builtin_expect(!__atomic_load_n(&any_retired, __ATOMIC_ACQUIRE), 1))
+        return false;
     int i = heap_index(h);
     return i >= 0 && __atomic_load_n(&heaps[i].retired, __ATOMIC_ACQUIRE);
 }
