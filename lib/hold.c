@@ -86,6 +86,38 @@ static inline bool slack_intact(const mem_heap_t *h, uint32_t g)
            bytes_differ(h, gbytes(g + b->size) - b->slack, b->slack, SLACK_BYTE) == b->slack;
 }
 
+/* The writes of a hold, once block g passed every check: HELD set in one
+ * unlogged header write (nothing can fail after the checks), the requested
+ * bytes poisoned (I9).  Returns the requested size. */
+static size_t hold_write(mem_heap_t *h, uint32_t g)
+{
+    const block_hdr_t *b = hdr(h, g);
+    size_t req = requested_of(h, g);
+    hdr_set(h, g, b->size, b->flags | BLK_HELD, b->slack);
+    if (h->level >= MEM_CHECK_LOCAL)
+        memset(h->base + gbytes(g) + HDR_BYTES, POISON_BYTE, req);
+    return req;
+}
+
+/* The writes of an unhold of block g for a request of req bytes (checked to
+ * fit): HELD cleared and the new slack in one unlogged header write, the
+ * tail of the old request turned into slack or the old slack into payload
+ * that reads as poison, and the heap's requested total. */
+static void unhold_write(mem_heap_t *h, uint32_t g, size_t req)
+{
+    const block_hdr_t *b = hdr(h, g);
+    size_t usable = gbytes(b->size) - HDR_BYTES, old = requested_of(h, g);
+    unsigned char *payload = h->base + gbytes(g) + HDR_BYTES;
+    hdr_set(h, g, b->size, b->flags & ~(uint32_t)BLK_HELD, (uint32_t)(usable - req));
+    if (h->level >= MEM_CHECK_LOCAL) {
+        if (req < old)
+            memset(payload + req, SLACK_BYTE, old - req);
+        else if (req > old)
+            memset(payload + old, POISON_BYTE, req - old);
+    }
+    h->requested += req - old;
+}
+
 /* The fast paths below serve the front end's every malloc and free.  They
  * take the lock, check exactly what the slow path checks, and write only
  * when every check passed; on any doubt they unlock and leave it to the
@@ -93,26 +125,36 @@ static inline bool slack_intact(const mem_heap_t *h, uint32_t g)
  * and names what is wrong.  They log nothing (there is nothing to roll
  * back: the one header write comes last) and run no whole-heap check, so
  * they are skipped at MEM_CHECK_FULL. */
-static bool hold_fast(mem_heap_t *h, void *p, size_t *req)
+
+/* Lock h for a fast path and return the granule of p's header when p points
+ * just past a sound header (hdr_ok), else 0; 0 without taking the lock when
+ * h is no heap or checks at MEM_CHECK_FULL.  A nonzero result must be
+ * followed by heap_unlock(h). */
+static inline uint32_t fast_enter(mem_heap_t *h, const void *p)
 {
-    if (!handle_ok(h) || !req || h->level >= MEM_CHECK_FULL)
-        return false;
+    if (!handle_ok(h) || h->level >= MEM_CHECK_FULL)
+        return 0;
     heap_lock(h);
     uint32_t g = granule_of(h, p);
-    bool ok = g && hdr_ok(h, g);
+    if (g && hdr_ok(h, g))
+        return g;
+    heap_unlock(h);
+    return 0;
+}
+
+static bool hold_fast(mem_heap_t *h, void *p, size_t *req)
+{
+    uint32_t g = req ? fast_enter(h, p) : 0;
+    bool ok = g != 0;
     if (ok) {
         const block_hdr_t *b = hdr(h, g);
         uint32_t next = g + b->size;
         ok = (b->flags & (BLK_ALLOC | BLK_HELD)) == BLK_ALLOC && slack_intact(h, g) &&
              (next == h->end || hdr_ok(h, next));
-        if (ok) {
-            *req = requested_of(h, g);
-            hdr_set(h, g, b->size, b->flags | BLK_HELD, b->slack);
-            if (h->level >= MEM_CHECK_LOCAL)
-                memset(h->base + gbytes(g) + HDR_BYTES, POISON_BYTE, *req);
-        }
+        if (ok)
+            *req = hold_write(h, g);
+        heap_unlock(h);
     }
-    heap_unlock(h);
     return ok;
 }
 
@@ -133,12 +175,8 @@ int mem_heap_hold(mem_heap_t *h, void *p, size_t *req)
         uint32_t next = g + b->size;
         if (next < h->end && block_check(h, next))
             err = h->report.code = E_CORRUPT_BLOCK; /* p overflowed into it */
-        if (!err) { /* nothing is logged: the one write below cannot fail */
-            *req = requested_of(h, g);
-            hdr_set(h, g, b->size, b->flags | BLK_HELD, b->slack);
-            if (h->level >= MEM_CHECK_LOCAL)
-                memset(h->base + gbytes(g) + HDR_BYTES, POISON_BYTE, *req);
-        }
+        if (!err)
+            *req = hold_write(h, g);
     }
     heap_leave(h);
     set_errno(err);
@@ -147,30 +185,18 @@ int mem_heap_hold(mem_heap_t *h, void *p, size_t *req)
 
 static bool unhold_fast(mem_heap_t *h, void *p, size_t req)
 {
-    if (!handle_ok(h) || h->level >= MEM_CHECK_FULL)
-        return false;
-    heap_lock(h);
-    uint32_t g = granule_of(h, p);
-    bool ok = g && hdr_ok(h, g);
+    uint32_t g = fast_enter(h, p);
+    bool ok = g != 0;
     if (ok) {
         const block_hdr_t *b = hdr(h, g);
         size_t usable = gbytes(b->size) - HDR_BYTES, old = requested_of(h, g);
-        unsigned char *payload = h->base + gbytes(g) + HDR_BYTES;
         ok = (b->flags & (BLK_ALLOC | BLK_HELD)) == (BLK_ALLOC | BLK_HELD) && req && req <= usable &&
              (h->level < MEM_CHECK_LOCAL || bytes_differ(h, gbytes(g) + HDR_BYTES, old, POISON_BYTE) == old) &&
              slack_intact(h, g);
-        if (ok) {
-            hdr_set(h, g, b->size, b->flags & ~(uint32_t)BLK_HELD, (uint32_t)(usable - req));
-            if (h->level >= MEM_CHECK_LOCAL) {
-                if (req < old)
-                    memset(payload + req, SLACK_BYTE, old - req);
-                else if (req > old)
-                    memset(payload + old, POISON_BYTE, req - old);
-            }
-            h->requested += req - old;
-        }
+        if (ok)
+            unhold_write(h, g, req);
+        heap_unlock(h);
     }
-    heap_unlock(h);
     return ok;
 }
 
@@ -185,22 +211,11 @@ int mem_heap_unhold(mem_heap_t *h, void *p, size_t req)
         return err;
     uint32_t g;
     if (!(err = held_of(h, p, &g))) {
-        const block_hdr_t *b = hdr(h, g);
-        size_t usable = gbytes(b->size) - HDR_BYTES, old = requested_of(h, g);
-        if (req == 0 || req > usable) {
+        size_t usable = gbytes(hdr(h, g)->size) - HDR_BYTES;
+        if (req == 0 || req > usable)
             err = report(h, E_BAD_ARGS, g, "request does not fit the held block", usable, req);
-        } else {
-            /* One unlogged write: nothing can fail after the checks above. */
-            hdr_set(h, g, b->size, b->flags & ~(uint32_t)BLK_HELD, (uint32_t)(usable - req));
-            unsigned char *payload = h->base + gbytes(g) + HDR_BYTES;
-            if (h->level >= MEM_CHECK_LOCAL) {
-                if (req < old) /* the tail of the old request becomes slack */
-                    memset(payload + req, SLACK_BYTE, old - req);
-                else if (req > old) /* old slack becomes payload: reads as poison */
-                    memset(payload + old, POISON_BYTE, req - old);
-            }
-            h->requested += req - old;
-        }
+        else
+            unhold_write(h, g, req);
     }
     heap_leave(h);
     set_errno(err);

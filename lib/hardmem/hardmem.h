@@ -9,7 +9,7 @@
  *                 sanitizers, which bring their own malloc.
  *   api.c         hm_*: glibc semantics (errno, edge cases) on top of the
  *                 three back ends, and the routing of a pointer to its owner.
- *   regions.c     small blocks: arenas of region heaps, each heap a 4 MiB
+ *   regions.c     small blocks: arenas of region heaps, each heap a 1 MiB
  *                 aligned mapping; a radix map finds a pointer's heap.
  *   large.c       big blocks: one mapping each, ending at a guard page.
  *   quarantine.c  per thread: freed small blocks held (poisoned) in a FIFO,
@@ -60,7 +60,7 @@ enum { HM_ABORT = 0, HM_REPORT = 1, HM_IGNORE = 2 };
 
 typedef struct hm_options {
     int on_error;            /* HM_ABORT (default), HM_REPORT, HM_IGNORE       */
-    size_t quarantine_bytes; /* quarantine_kb * 1024; default 1024 KiB         */
+    size_t quarantine_bytes; /* quarantine_kb * 1024; default 256 KiB          */
     int fill;                /* byte for new blocks, -1: leave the poison      */
     bool check_full;         /* check=full: whole-heap check at every call     */
     bool leaks;              /* leaks=1: list live blocks at exit              */
@@ -136,7 +136,7 @@ void hm_core_error(mem_heap_t *h, int code, const char *op, const void *p, const
 
 /* ---- small blocks (regions.c) ---- */
 enum {
-    HM_CHUNK_SHIFT = 22, /* heaps are mapped in 4 MiB aligned chunks */
+    HM_CHUNK_SHIFT = 20, /* heaps are mapped in 1 MiB aligned chunks */
     HM_CHUNK = 1 << HM_CHUNK_SHIFT,
     HM_MAX_HEAPS = 4096,
 };

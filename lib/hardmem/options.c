@@ -4,7 +4,7 @@
  * One environment variable holds colon-separated key=value pairs:
  *
  *   on_error=abort|report|ignore  what a detected error does (abort)
- *   quarantine_kb=N               bytes of freed blocks each thread holds back (1024)
+ *   quarantine_kb=N               bytes of freed blocks each thread holds back (256)
  *   fill=N                        byte new blocks are filled with; default
  *                                 none: new memory reads as poison 0xdf
  *   check=local|full              full: the whole heap is validated at every
@@ -35,7 +35,7 @@
 
 hm_options_t hm_opt = {
     .on_error = HM_ABORT,
-    .quarantine_bytes = 1024 * 1024,
+    .quarantine_bytes = 256 * 1024,
     .fill = -1,
     .log_fd = 2,
     .large_threshold = 256 * 1024,
