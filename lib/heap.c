@@ -39,8 +39,9 @@ int env_check_level(void)
     return MEM_CHECK_LOCAL;
 }
 
-/* Lay a heap over [mem, mem + len) with its control structure at mem. */
-static mem_heap_t *heap_setup(void *mem, size_t len, size_t blocks_at, void *map)
+/* Lay a heap over [mem, mem + len) with its control structure at mem,
+ * checking at `level`. */
+static mem_heap_t *heap_setup(void *mem, size_t len, size_t blocks_at, void *map, int level)
 {
     mem_heap_t *h = mem;
     memset(h, 0, offsetof(mem_heap_t, undo));
@@ -51,7 +52,7 @@ static mem_heap_t *heap_setup(void *mem, size_t len, size_t blocks_at, void *map
     h->end = (uint32_t)(len / GRANULE);
     h->map = map;
     h->map_len = map ? len : 0;
-    h->level = env_check_level();
+    h->level = level;
     uint32_t size = h->end - h->first;
     txn_begin(h);
     hdr_write(h, h->first, size, 0, 0);
@@ -79,22 +80,28 @@ mem_heap_t *mem_heap_create(size_t size)
         set_errno(E_MAP_FAILED);
         return NULL;
     }
-    mem_heap_t *h = heap_setup(m, ctl + region, ctl, m);
+    mem_heap_t *h = heap_setup(m, ctl + region, ctl, m, env_check_level());
+    set_errno(MEM_OK);
+    return h;
+}
+
+mem_heap_t *mem_heap_create_in_level(void *buf, size_t len, int level)
+{
+    if (!buf || len < mem_heap_min_size() || len > MAX_REGION || level < MEM_CHECK_OFF ||
+        level > MEM_CHECK_FULL) {
+        set_errno(E_BAD_ARGS);
+        return NULL;
+    }
+    uintptr_t a = ((uintptr_t)buf + GRANULE - 1) & ~(uintptr_t)(GRANULE - 1);
+    size_t usable = (len - (a - (uintptr_t)buf)) & ~(size_t)(GRANULE - 1);
+    mem_heap_t *h = heap_setup((void *)a, usable, ctl_bytes(), NULL, level);
     set_errno(MEM_OK);
     return h;
 }
 
 mem_heap_t *mem_heap_create_in(void *buf, size_t len)
 {
-    if (!buf || len < mem_heap_min_size() || len > MAX_REGION) {
-        set_errno(E_BAD_ARGS);
-        return NULL;
-    }
-    uintptr_t a = ((uintptr_t)buf + GRANULE - 1) & ~(uintptr_t)(GRANULE - 1);
-    size_t usable = (len - (a - (uintptr_t)buf)) & ~(size_t)(GRANULE - 1);
-    mem_heap_t *h = heap_setup((void *)a, usable, ctl_bytes(), NULL);
-    set_errno(MEM_OK);
-    return h;
+    return mem_heap_create_in_level(buf, len, env_check_level());
 }
 
 int mem_heap_destroy(mem_heap_t *h)

@@ -117,6 +117,13 @@ mem_heap_t *mem_heap_create(size_t size);
  * when buf is NULL or len is too small (see mem_heap_min_size()). */
 mem_heap_t *mem_heap_create_in(void *buf, size_t len);
 
+/* The same with the check level given (MEM_CHECK_OFF, _LOCAL or _FULL)
+ * instead of read from HARDMEM_CHECK.  At MEM_CHECK_OFF the new heap's
+ * free space is not poisoned, so pages of a fresh mapping stay untouched
+ * until blocks are carved from them.  NULL with E_BAD_ARGS for a bad level,
+ * or as mem_heap_create_in. */
+mem_heap_t *mem_heap_create_in_level(void *buf, size_t len, int level);
+
 /* The smallest `len` mem_heap_create_in accepts. */
 size_t mem_heap_min_size(void);
 

@@ -1,4 +1,5 @@
 /* init_test.c - the default heap's life cycle: mem_init, mem_destroy, errors. */
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -97,6 +98,26 @@ int main(void)
     CHECK(mem_heap_alloc(tiny, 32, MEM_FIRST_FIT) != NULL); /* exactly one minimum block */
     CHECK(mem_heap_alloc(tiny, 1, MEM_FIRST_FIT) == NULL && mem_errno() == E_NO_SPACE);
     CHECK(mem_heap_destroy(tiny) == MEM_OK);
+
+    /* The check level can be given at creation: a bad one is refused, OFF
+     * leaves the free space as it was (a zeroed buffer stays zero past the
+     * control structure and the first block's header and node), LOCAL
+     * poisons it. */
+    CHECK(mem_heap_create_in_level(buf, sizeof buf, MEM_CHECK_FULL + 1) == NULL && mem_errno() == E_BAD_ARGS);
+    CHECK(mem_heap_create_in_level(buf, sizeof buf, -1) == NULL && mem_errno() == E_BAD_ARGS);
+    CHECK(mem_heap_create_in_level(NULL, sizeof buf, MEM_CHECK_OFF) == NULL && mem_errno() == E_BAD_ARGS);
+    for (int level = MEM_CHECK_OFF; level <= MEM_CHECK_FULL; level++) {
+        memset(buf, 0, sizeof buf);
+        mem_heap_t *l = mem_heap_create_in_level(buf, sizeof buf, level);
+        CHECK(l != NULL && mem_errno() == MEM_OK);
+        CHECK(mem_heap_check_level(l) == level);
+        CHECK(mem_heap_check(l) == MEM_OK);
+        unsigned char mid = buf[sizeof buf - 64]; /* near the end of the one free block */
+        CHECK(level == MEM_CHECK_OFF ? mid == 0 : mid == 0xDF); /* POISON_BYTE */
+        void *q = mem_heap_alloc(l, 100, MEM_FIRST_FIT);
+        CHECK(q != NULL && mem_heap_free(l, q) == MEM_OK && mem_heap_check(l) == MEM_OK);
+        CHECK(mem_heap_destroy(l) == MEM_OK);
+    }
 
     CHECK(map_failure_code() == E_MAP_FAILED);
 

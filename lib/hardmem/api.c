@@ -51,12 +51,14 @@
 
 
 static int init_state; /* 0 never, 1 running, 2 ready */
+bool hm_slots;
 static unsigned forked_heaps;
 
 /* ---------------- fork ---------------- */
 
 static void fork_prepare(void)
 {
+    hm_slab_create_lock();
     hm_regions_lock();
     hm_quarantine_lock();
     hm_large_lock();
@@ -64,16 +66,19 @@ static void fork_prepare(void)
     for (unsigned i = 0; i < forked_heaps; i++)
         heap_lock(hm_heap_at(i));
     hm_stacks_lock();
+    hm_slabs_lock();
 }
 
 static void fork_release(void)
 {
+    hm_slabs_unlock();
     hm_stacks_unlock();
     for (unsigned i = forked_heaps; i-- > 0;)
         heap_unlock(hm_heap_at(i));
     hm_large_unlock();
     hm_quarantine_unlock();
     hm_regions_unlock();
+    hm_slab_create_unlock();
 }
 
 static void hm_init(void)
@@ -87,6 +92,10 @@ static void hm_init(void)
     hm_options_init();
     hm_regions_init();
     hm_quarantine_init();
+    hm_slabs_init();
+    /* Slots need the quarantine (their magazines are its bins); check=full
+     * wants every block in the core, which validates it at every call. */
+    hm_slots = hm_opt.quarantine_bytes && !hm_opt.check_full;
     __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
     pthread_atfork(fork_prepare, fork_release, fork_release);
 }
@@ -147,8 +156,12 @@ static void *alloc_impl(size_t size, size_t align, bool zero, const void *caller
         errno = ENOMEM;
         return NULL;
     }
-    void *p;
-    if (size >= hm_opt.large_threshold || align > 4096) {
+    void *p = NULL;
+    if (hm_slots && size <= HM_SLOT_MAX && align <= MEM_ALIGN && size < hm_opt.large_threshold &&
+        (p = hm_slot_alloc(size, caller))) {
+        if (zero)
+            memset(p, 0, size);
+    } else if (size >= hm_opt.large_threshold || align > 4096) {
         p = hm_large_alloc(size, align);
     } else {
         p = NULL;
@@ -288,14 +301,29 @@ static void small_free(mem_heap_t *h, void *p, const char *op, const void *calle
     }
 }
 
+/* free of slot p in slab s: as small_free, without the heap. */
+static void slot_free(hm_slab_t *s, void *p, const char *op, const void *caller)
+{
+    size_t req;
+    if (!hm_slot_free(s, p, &req, op, caller))
+        return;
+    if (hm_opt.stacks)
+        hm_stack_free(p, caller);
+    hm_stat_free(req);
+    hm_quarantine_put_slot(s, p, req);
+}
+
 static void free_impl(void *p, const char *op, const void *caller)
 {
     if (!p)
         return;
     int saved = errno;
     hm_ensure_init();
-    mem_heap_t *h = hm_heap_of(p);
-    if (h)
+    hm_slab_t *s = hm_slab_of(p);
+    mem_heap_t *h = s ? NULL : hm_heap_of(p);
+    if (s)
+        slot_free(s, p, op, caller);
+    else if (h)
         small_free(h, p, op, caller);
     else if (hm_large_free(p, op, caller) == 1)
         foreign(op, p, caller);
@@ -307,8 +335,13 @@ void hm_free_at(void *p, const void *caller) { free_impl(p, "free", caller); }
 /* ---------------- size queries ---------------- */
 
 /* The requested size of a live block, or 0 after reporting. */
-static size_t size_of(void *p, const char *op, const void *caller, mem_heap_t **hp)
+static size_t size_of(void *p, const char *op, const void *caller, mem_heap_t **hp, hm_slab_t **sp)
 {
+    hm_slab_t *s = hm_slab_of(p);
+    *sp = s;
+    *hp = NULL;
+    if (s)
+        return hm_slot_size(s, p, op, caller);
     mem_heap_t *h = hm_heap_of(p);
     *hp = h;
     if (h) {
@@ -334,7 +367,8 @@ size_t hm_usable_size_at(void *p, const void *caller)
         return 0;
     hm_ensure_init();
     mem_heap_t *h;
-    return size_of(p, "malloc_usable_size", caller, &h);
+    hm_slab_t *s;
+    return size_of(p, "malloc_usable_size", caller, &h, &s);
 }
 
 /* ---------------- realloc ---------------- */
@@ -353,12 +387,24 @@ void *hm_realloc_at(void *p, size_t size, const void *caller)
     }
     hm_ensure_init();
     mem_heap_t *h;
-    size_t old = size_of(p, "realloc", caller, &h);
+    hm_slab_t *s;
+    size_t old = size_of(p, "realloc", caller, &h, &s);
     if (!old) {
         errno = ENOMEM;
         return NULL;
     }
-    if (h && size < hm_opt.large_threshold) {
+    if (s) {
+        int r = hm_slot_resize(s, p, size, caller);
+        if (r < 0) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        if (r > 0) {
+            hm_stat_free(old);
+            hm_stat_alloc(size);
+            return p;
+        }
+    } else if (h && size < hm_opt.large_threshold) {
         /* In place when the block has room and would not be more than half
          * empty: only the requested size (and so the slack) changes, the
          * block keeps its size class.  Otherwise it moves, like a growth. */

@@ -12,6 +12,9 @@
  *   regions.c     small blocks: arenas of region heaps, each heap a 1 MiB
  *                 aligned mapping; a radix map finds a pointer's heap.
  *   large.c       big blocks: one mapping each, ending at a guard page.
+ *   slab.c        slots: requests up to HM_SLOT_MAX bytes in slabs carved
+ *                 from heaps of their own, freed and reused without a lock;
+ *                 magazines of held slots and the depot that trades them.
  *   quarantine.c  per thread: freed small blocks held (poisoned) in a FIFO,
  *                 then in per-size bins for reuse.
  *   options.c     HARDMEM_OPTIONS.
@@ -21,9 +24,10 @@
  *   trace.c       trace=PATH: every call recorded for tools/trace.
  *
  * Nothing here calls malloc, stdio or dlsym; memory comes from mmap.
- * Lock order (fork takes them all in this order): arenas, regions, spare
- * caches, large table, heaps, stacks.  (The per-thread caches themselves
- * need no lock.)
+ * Lock order (fork takes them all in this order): slab creation, arenas
+ * (the slab arena first), regions, spare caches, large table, heaps,
+ * stacks, the depot's classes, the depot's pool.  (The per-thread caches
+ * themselves need no lock, nor do slots.)
  */
 #ifndef HARDMEM_HARDMEM_H
 #define HARDMEM_HARDMEM_H
@@ -139,14 +143,25 @@ enum {
     HM_CHUNK_SHIFT = 20, /* heaps are mapped in 1 MiB aligned chunks */
     HM_CHUNK = 1 << HM_CHUNK_SHIFT,
     HM_MAX_HEAPS = 4096,
+    HM_SLAB_SHIFT = 16, /* slabs (slab.c) are 64 KiB blocks, 64 KiB aligned */
+    HM_SLAB = 1 << HM_SLAB_SHIFT,
 };
 /* Allocate size bytes in a block with room for `room` (>= size; a size
  * class, from hm_recycle_take) from the calling thread's arena, mapping a new heap when every
  * heap is full.  NULL when out of memory (after reporting corruption found
  * on the way). */
 void *hm_small_alloc(size_t size, size_t room, size_t align, const void *caller);
+/* An HM_SLAB-aligned block of HM_SLAB bytes for a new slab, from heaps of
+ * its own that check at MEM_CHECK_OFF (regions.c); NULL when out of memory. */
+void *hm_slab_block_alloc(const void *caller);
 /* The heap holding p, or NULL (lock-free). */
 mem_heap_t *hm_heap_of(const void *p);
+/* The slab whose stretch holds p, or NULL (lock-free; regions.c R4). */
+typedef struct hm_slab hm_slab_t;
+hm_slab_t *hm_slab_of(const void *p);
+/* Enter slab s, which starts at `start` (HM_SLAB-aligned), in the slab map.
+ * False when the map's leaf could not be mapped. */
+bool hm_slab_register(const void *start, hm_slab_t *s);
 /* Mark a heap broken after it reported corruption: no new allocations. */
 void hm_heap_retire(mem_heap_t *h);
 bool hm_heap_retired(mem_heap_t *h);
@@ -156,6 +171,70 @@ mem_heap_t *hm_heap_at(unsigned i);
 size_t hm_mapped_bytes(void);
 void hm_regions_lock(void);
 void hm_regions_unlock(void);
+
+/* ---- slots: small blocks in slabs, no lock (slab.c) ---- */
+enum {
+    HM_SLOT_MAX_G = 64,                        /* largest slot: 1 KiB, header included */
+    HM_SLOT_CLASSES = HM_SLOT_MAX_G + 1,       /* class = slot granules, 2 .. 64       */
+    HM_SLOT_MAX = HM_SLOT_MAX_G * GRANULE - HDR_BYTES, /* largest request a slot serves */
+    HM_MAG_SLOTS = 63,                         /* slots per magazine                    */
+};
+typedef struct hm_parked_slot {
+    void *p;
+    hm_slab_t *s;
+} hm_parked_slot_t;
+typedef struct hm_magazine {
+    struct hm_magazine *next;
+    unsigned n;
+    hm_parked_slot_t e[HM_MAG_SLOTS];
+} hm_magazine_t;
+/* The slot class of a request of req <= HM_SLOT_MAX bytes. */
+static inline unsigned hm_slot_class(size_t req)
+{
+    size_t g = (req + HDR_BYTES + GRANULE - 1) / GRANULE;
+    return g < 2 ? 2 : (unsigned)g;
+}
+/* The class of slab s's slots. */
+unsigned hm_slab_class(const hm_slab_t *s);
+void hm_slabs_init(void);
+/* fork: the slab-creation lock (taken first of all) and the depot's locks
+ * (taken last). */
+void hm_slab_create_lock(void);
+void hm_slab_create_unlock(void);
+void hm_slabs_lock(void);
+void hm_slabs_unlock(void);
+/* free of p in slab s: validated (slot start, header, not held, slack, next
+ * header), made held in one compare-and-swap, poisoned; *req gets its
+ * requested size.  False after a report (nothing changed). */
+bool hm_slot_free(hm_slab_t *s, void *p, size_t *req, const char *op, const void *caller);
+/* The requested size of live slot p, or 0 after a report. */
+size_t hm_slot_size(hm_slab_t *s, void *p, const char *op, const void *caller);
+/* realloc of live slot p to size bytes in place: 1 done, 0 does not fit
+ * (move it), -1 after a report. */
+int hm_slot_resize(hm_slab_t *s, void *p, size_t size, const void *caller);
+/* Held slot p taken for a request of req bytes: header and poison verified,
+ * made live.  False after a report: the slot is never used again. */
+bool hm_slot_reuse(hm_slab_t *s, void *p, size_t req);
+/* Verify held slot p (header, poison) on its way out of a quarantine. */
+bool hm_slot_check_held(hm_slab_t *s, void *p, const char *op);
+/* The depot: a full magazine of class k for `empty` (NULL, or the caller's
+ * empty one, kept by the depot), laying out a new slab when there is none;
+ * an empty magazine for `full` (NULL or the caller's full one); put a
+ * magazine back.  NULL when out of memory (the caller keeps its own). */
+hm_magazine_t *hm_depot_swap_full(unsigned k, hm_magazine_t *empty, const void *caller);
+hm_magazine_t *hm_depot_swap_empty(unsigned k, hm_magazine_t *full);
+void hm_depot_put(unsigned k, hm_magazine_t *m);
+/* Is p the first byte of a slab (a block of a heap that holds slots)? */
+bool hm_slab_block(const void *p);
+/* Visit every live slot (leaks). */
+void hm_slots_each_live(void (*fn)(const void *p, size_t req, void *ctx), void *ctx);
+/* Serve requests with slots?  Set once at start: a quarantine, not check=full. */
+extern bool hm_slots;
+/* A slot for req (<= HM_SLOT_MAX) bytes from the calling thread's magazine
+ * (quarantine.c), or NULL (no cache, or out of memory). */
+void *hm_slot_alloc(size_t req, const void *caller);
+/* Queue slot p of s, just freed with req requested bytes. */
+void hm_quarantine_put_slot(hm_slab_t *s, void *p, size_t req);
 
 /* ---- large blocks (large.c) ---- */
 void *hm_large_alloc(size_t size, size_t align);

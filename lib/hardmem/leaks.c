@@ -5,9 +5,10 @@
  * block's poison), so every block the region heaps still hold as allocated
  * is one the program never freed.  Each heap is walked block by block under
  * its lock, using the layout of lib/heap.h (the walk is the one check.c
- * does: sizes are validated before they are followed), then the large
- * blocks.  The first MAX_LISTED leaks are listed with their size and, with
- * stacks=1, where they were allocated; the totals follow.
+ * does: sizes are validated before they are followed), skipping the blocks
+ * that are slabs, then the live slots of every slab, then the large blocks.
+ * The first MAX_LISTED leaks are listed with their size and, with stacks=1,
+ * where they were allocated; the totals follow.
  */
 #include "fmt.h"
 #include "hardmem.h"
@@ -66,13 +67,15 @@ size_t hm_leaks_report(size_t *count)
             const block_hdr_t *b = hdr(h, g);
             if (b->size < MIN_BLOCK_G || b->size > h->end - g)
                 break; /* corrupt: stop walking this heap */
-            if ((b->flags & (BLK_ALLOC | BLK_HELD)) == BLK_ALLOC) { /* held: freed, in a cache */
-                one((const unsigned char *)b + HDR_BYTES, requested_of(h, g), &t);
-            }
+            const unsigned char *p = (const unsigned char *)b + HDR_BYTES;
+            /* held: freed, in a cache; a slab: its slots are counted below */
+            if ((b->flags & (BLK_ALLOC | BLK_HELD)) == BLK_ALLOC && !hm_slab_block(p))
+                one(p, requested_of(h, g), &t);
             g += b->size;
         }
         heap_unlock(h);
     }
+    hm_slots_each_live(one, &t);
     hm_large_each(one, &t);
     if (t.count) {
         if (t.count > MAX_LISTED) {

@@ -69,7 +69,8 @@ enum {
 
 typedef struct parked {
     void *p;
-    mem_heap_t *h;
+    mem_heap_t *h; /* a block's heap; NULL for a slot */
+    hm_slab_t *s;  /* a slot's slab; NULL for a block */
     size_t req;
 } parked_t;
 
@@ -78,6 +79,7 @@ typedef struct cache {
     unsigned head, n;        /* FIFO: oldest entry, count */
     size_t ring_bytes, bin_bytes;
     unsigned bin_n[CLASSES];
+    hm_magazine_t *mag[HM_SLOT_CLASSES]; /* held slots past the FIFO, per class */
     parked_t bin[CLASSES][BIN_CAP];
     parked_t ring[RING];
     parked_t sorted[CLASSES * BIN_CAP + 1]; /* flush_bins' scratch */
@@ -199,14 +201,33 @@ static void flush_bins(cache_t *c, const parked_t *extra)
     }
 }
 
-/* Move the FIFO's oldest block to its bin; when the bin is full, empty all
- * bins back to the heaps (flush_bins). */
+/* Put held slot p of s in the thread's magazine of its class, trading a
+ * full magazine for an empty one at the depot.  Out of memory, the slot
+ * stays held and unused (S4 then counts it nowhere: it is lost, not reused). */
+static void slot_park(cache_t *c, hm_slab_t *s, void *p)
+{
+    unsigned k = hm_slab_class(s);
+    hm_magazine_t *m = c->mag[k];
+    if (!m || m->n == HM_MAG_SLOTS) {
+        if (!(m = hm_depot_swap_empty(k, m)))
+            return;
+        c->mag[k] = m;
+    }
+    m->e[m->n++] = (hm_parked_slot_t){ p, s };
+}
+
+/* Move the FIFO's oldest entry on: a slot to its magazine, a block to its
+ * bin; when the bin is full, empty all bins back to the heaps (flush_bins). */
 static void move_oldest(cache_t *c)
 {
     parked_t e = c->ring[c->head];
     c->head = (c->head + 1) % RING;
     c->n--;
     c->ring_bytes -= cost(e.req);
+    if (e.s) {
+        slot_park(c, e.s, e.p);
+        return;
+    }
     /* A held block's header is changed only by its holder (us): read it
      * without the heap's lock. */
     uint32_t g = block_granules(e.p), cg = 0;
@@ -229,10 +250,17 @@ static void drain(cache_t *c)
         parked_t e = c->ring[c->head];
         c->head = (c->head + 1) % RING;
         c->n--;
-        give_back(&e, "free (quarantine release)");
+        if (!e.s)
+            give_back(&e, "free (quarantine release)");
+        else if (hm_slot_check_held(e.s, e.p, "free (quarantine release)"))
+            slot_park(c, e.s, e.p);
     }
     c->ring_bytes = 0;
     flush_bins(c, NULL);
+    for (unsigned k = 0; k < HM_SLOT_CLASSES; k++) {
+        hm_depot_put(k, c->mag[k]);
+        c->mag[k] = NULL;
+    }
 }
 
 static void thread_ends(void *arg)
@@ -248,12 +276,10 @@ static void thread_ends(void *arg)
 
 void hm_quarantine_init(void) { have_key = pthread_key_create(&cache_key, thread_ends) == 0; }
 
-/* The calling thread's cache, mapped on first use; NULL if none can be had. */
-static cache_t *cache(void)
+/* The calling thread's first cache: a spare one, or a new mapping. */
+static __attribute__((noinline)) cache_t *first_cache(void)
 {
-    cache_t *c = my_cache;
-    if (__builtin_expect(c != NULL, 1))
-        return c == DEAD ? NULL : c;
+    cache_t *c;
     if (!have_key)
         return NULL;
     pthread_mutex_lock(&spare_lock);
@@ -278,20 +304,72 @@ static cache_t *cache(void)
     return c;
 }
 
+/* The calling thread's cache, mapped on first use; NULL if none can be had. */
+static inline cache_t *cache(void)
+{
+    cache_t *c = my_cache;
+    if (__builtin_expect(c != NULL, 1))
+        return c == DEAD ? NULL : c;
+    return first_cache();
+}
+
+/* Queue entry e in c's FIFO, moving the oldest on past the budget (Q2). */
+static void enqueue(cache_t *c, parked_t e)
+{
+    if (c->n == RING)
+        move_oldest(c);
+    c->ring[(c->head + c->n) % RING] = e;
+    c->n++;
+    c->ring_bytes += cost(e.req);
+    while (c->n && c->ring_bytes > hm_opt.quarantine_bytes)
+        move_oldest(c);
+}
+
 void hm_quarantine_put(mem_heap_t *h, void *p, size_t req)
 {
     cache_t *c = cache();
-    if (!c) {
-        give_back(&(parked_t){ p, h, req }, "free");
+    if (c)
+        enqueue(c, (parked_t){ p, h, NULL, req });
+    else
+        give_back(&(parked_t){ p, h, NULL, req }, "free");
+}
+
+void hm_quarantine_put_slot(hm_slab_t *s, void *p, size_t req)
+{
+    cache_t *c = cache();
+    if (c) {
+        enqueue(c, (parked_t){ p, NULL, s, req });
         return;
     }
-    if (c->n == RING)
-        move_oldest(c);
-    c->ring[(c->head + c->n) % RING] = (parked_t){ p, h, req };
-    c->n++;
-    c->ring_bytes += cost(req);
-    while (c->n && c->ring_bytes > hm_opt.quarantine_bytes)
-        move_oldest(c);
+    /* No cache (the thread is ending): straight to the depot, alone in a
+     * magazine. */
+    unsigned k = hm_slab_class(s);
+    hm_magazine_t *m = hm_depot_swap_empty(k, NULL);
+    if (m) {
+        m->e[m->n++] = (hm_parked_slot_t){ p, s };
+        hm_depot_put(k, m);
+    }
+}
+
+void *hm_slot_alloc(size_t req, const void *caller)
+{
+    cache_t *c = cache();
+    if (!c)
+        return NULL;
+    unsigned k = hm_slot_class(req);
+    for (;;) {
+        hm_magazine_t *m = c->mag[k];
+        if (!m || !m->n) {
+            if (!(m = hm_depot_swap_full(k, m, caller)))
+                return NULL;
+            c->mag[k] = m;
+        }
+        hm_parked_slot_t e = m->e[--m->n];
+        if (hm_slot_reuse(e.s, e.p, req))
+            return e.p;
+        /* Written after free (or its header was), reported: never handed
+         * out again. */
+    }
 }
 
 void *hm_recycle_take(size_t req, size_t align, size_t *room)

@@ -26,6 +26,10 @@
  *       entries, so a reader that sees a heap sees it complete.
  *   R3  A retired heap (it reported corruption) gets no new allocations; its
  *       blocks are still freed through it if the core accepts them.
+ *   R4  The slab map names, for each HM_SLAB stretch of the address space,
+ *       the slab (slab.c) that starts there, or NULL.  An entry is written
+ *       once (hm_slab_register, with the slab's descriptor complete) and
+ *       slabs are never given back, so lookups take no lock.
  */
 #include <errno.h>
 #include <string.h>
@@ -63,6 +67,11 @@ static unsigned heap_count;
 static size_t mapped;
 static pthread_mutex_t regions_lock = PTHREAD_MUTEX_INITIALIZER;
 static arena_t arenas[MAX_ARENAS];
+/* The heaps that slabs (slab.c) are carved from, shared by all threads (a
+ * slab is made once per HM_SLAB bytes of slots).  They check at
+ * MEM_CHECK_OFF: a slab is never freed, its slots keep their own checks,
+ * and an unpoisoned heap leaves its pages untouched until a slab uses them. */
+static arena_t slab_arena;
 static unsigned arena_next;
 static __thread unsigned my_arena HM_TLS; /* arena index + 1, 0 = none yet */
 
@@ -106,12 +115,50 @@ bool hm_heap_retired(mem_heap_t *h)
     return i >= 0 && __atomic_load_n(&heaps[i].retired, __ATOMIC_ACQUIRE);
 }
 
+/* The slab map (R4): address bits 32..46 pick a leaf, bits 16..31 the
+ * entry, so a lookup is two loads.  A leaf (512 KiB of pointers, covering
+ * 4 GiB) is mapped on first use; only the pages that slabs use are touched. */
+enum { SLAB_TOP_BITS = 15, SLAB_LEAF_BITS = 32 - HM_SLAB_SHIFT };
+static hm_slab_t **slab_map[1u << SLAB_TOP_BITS];
+
+hm_slab_t *hm_slab_of(const void *p)
+{
+    uintptr_t a = (uintptr_t)p, top = a >> 32;
+    if (top >= (1u << SLAB_TOP_BITS))
+        return NULL;
+    hm_slab_t **leaf = __atomic_load_n(&slab_map[top], __ATOMIC_ACQUIRE);
+    return leaf ? __atomic_load_n(&leaf[(a >> HM_SLAB_SHIFT) & ((1u << SLAB_LEAF_BITS) - 1)], __ATOMIC_ACQUIRE)
+                : NULL;
+}
+
+bool hm_slab_register(const void *start, hm_slab_t *s)
+{
+    uintptr_t a = (uintptr_t)start, top = a >> 32;
+    if (a % HM_SLAB || top >= (1u << SLAB_TOP_BITS))
+        return false;
+    pthread_mutex_lock(&regions_lock);
+    hm_slab_t **leaf = slab_map[top];
+    if (!leaf) {
+        void *m = mmap(NULL, sizeof *leaf << SLAB_LEAF_BITS, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+        if (m != MAP_FAILED) {
+            leaf = m;
+            __atomic_store_n(&slab_map[top], leaf, __ATOMIC_RELEASE);
+        }
+    }
+    if (leaf)
+        __atomic_store_n(&leaf[(a >> HM_SLAB_SHIFT) & ((1u << SLAB_LEAF_BITS) - 1)], s, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&regions_lock);
+    return leaf != NULL;
+}
+
 unsigned hm_heap_count(void) { return __atomic_load_n(&heap_count, __ATOMIC_ACQUIRE); }
 mem_heap_t *hm_heap_at(unsigned i) { return heaps[i].h; }
 size_t hm_mapped_bytes(void) { return __atomic_load_n(&mapped, __ATOMIC_RELAXED); }
 
 void hm_regions_lock(void)
 {
+    pthread_mutex_lock(&slab_arena.lock);
     for (unsigned i = 0; i < MAX_ARENAS; i++)
         pthread_mutex_lock(&arenas[i].lock);
     pthread_mutex_lock(&regions_lock);
@@ -122,6 +169,7 @@ void hm_regions_unlock(void)
     pthread_mutex_unlock(&regions_lock);
     for (unsigned i = MAX_ARENAS; i-- > 0;)
         pthread_mutex_unlock(&arenas[i].lock);
+    pthread_mutex_unlock(&slab_arena.lock);
 }
 
 /* Initialise the arena locks; called once from hm_init. */
@@ -131,6 +179,8 @@ void hm_regions_init(void)
         pthread_mutex_init(&arenas[i].lock, NULL);
         arenas[i].next_size = FIRST_HEAP;
     }
+    pthread_mutex_init(&slab_arena.lock, NULL);
+    slab_arena.next_size = FIRST_HEAP;
 }
 
 /* Map `len` bytes (a multiple of HM_CHUNK) aligned to HM_CHUNK. */
@@ -149,8 +199,9 @@ static void *map_aligned(size_t len)
 }
 
 /* Map a heap of at least `len` bytes and enter it in the radix map (R1, R2).
- * Called with regions_lock held.  NULL when out of memory or heaps. */
-static mem_heap_t *new_heap(size_t len)
+ * It checks at `level`, or at the core's default (HARDMEM_CHECK) when level
+ * is -1.  Called with regions_lock held.  NULL when out of memory or heaps. */
+static mem_heap_t *new_heap(size_t len, int level)
 {
     if (heap_count >= HM_MAX_HEAPS)
         return NULL;
@@ -174,7 +225,7 @@ static mem_heap_t *new_heap(size_t len)
             __atomic_store_n(&radix[top], (uint16_t *)leaf, __ATOMIC_RELEASE);
         }
     }
-    mem_heap_t *h = mem_heap_create_in(m, len);
+    mem_heap_t *h = level < 0 ? mem_heap_create_in(m, len) : mem_heap_create_in_level(m, len, level);
     if (!h) {
         munmap(m, len);
         return NULL;
@@ -221,9 +272,9 @@ static void *try_heap(mem_heap_t *h, size_t size, size_t room, size_t align, con
     return NULL;
 }
 
-void *hm_small_alloc(size_t size, size_t room, size_t align, const void *caller)
+/* Allocate from arena a, mapping heaps that check at `level` (new_heap). */
+static void *arena_alloc(arena_t *a, size_t size, size_t room, size_t align, int level, const void *caller)
 {
-    arena_t *a = my();
     for (;;) {
         unsigned n = __atomic_load_n(&a->n, __ATOMIC_ACQUIRE);
         if (n) {
@@ -253,7 +304,7 @@ void *hm_small_alloc(size_t size, size_t room, size_t align, const void *caller)
             if (need > want)
                 want = need;
             pthread_mutex_lock(&regions_lock);
-            h = new_heap(want);
+            h = new_heap(want, level);
             pthread_mutex_unlock(&regions_lock);
             if (h) {
                 a->heaps[n] = h;
@@ -272,4 +323,14 @@ void *hm_small_alloc(size_t size, size_t room, size_t align, const void *caller)
         if (__atomic_load_n(&a->n, __ATOMIC_ACQUIRE) >= PER_ARENA)
             return NULL;
     }
+}
+
+void *hm_small_alloc(size_t size, size_t room, size_t align, const void *caller)
+{
+    return arena_alloc(my(), size, room, align, -1, caller);
+}
+
+void *hm_slab_block_alloc(const void *caller)
+{
+    return arena_alloc(&slab_arena, HM_SLAB, HM_SLAB, HM_SLAB, MEM_CHECK_OFF, caller);
 }

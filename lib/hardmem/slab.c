@@ -1,0 +1,549 @@
+/*
+ * slab.c - small blocks in slabs: the checked malloc's path without a lock.
+ *
+ * WHY
+ * A block of the region heap shares its header with the core: freeing its
+ * neighbour rewrites the header's PREV_FREE flag under the heap's lock, so
+ * every free and malloc of such a block must take that lock too.  Small
+ * requests (up to HM_SLOT_MAX bytes, alignment 16) instead get a slot in a
+ * slab, and the core never looks inside a slab: a slab is one allocated
+ * block of a region heap, HM_SLAB bytes, HM_SLAB-aligned, cut into slots of
+ * one size.  Each slot's header is the front end's alone, changed only with
+ * atomic operations, so free and malloc take no lock; a slab's stretch of
+ * the heap is entered in the heap's slab table (regions.c R4), which is how
+ * free() tells a slot from a block.
+ *
+ * A SLOT
+ *   [ header 16 | payload: requested bytes | slack ]
+ * The header has a block header's shape (heap.h): size (the slot's
+ * granules), flags (BLK_ALLOC | SLOT_FLAG), then one 64-bit state word:
+ * the low half is the slack and HELD_BIT, the high half the canary, the
+ * core's keyed hdr_canary() of the slot's address, size, flags and low
+ * half.  So a slot header carries the same keyed canary as any block, and
+ * an overwritten, copied or forged one fails.  SLOT_FLAG is a flag the core
+ * does not know, so a slot header never passes the core's hdr_ok().
+ * States: live (HELD_BIT clear: the program's) and held (freed; in a
+ * thread's quarantine, in a magazine, or never handed out yet).
+ *
+ * INVARIANTS (checked where named)
+ *   S1  Every slot header of a slab is valid: size == the slab's class,
+ *       flags == BLK_ALLOC | SLOT_FLAG, canary matches (state_ok, at every
+ *       free, reuse, size query, and for the next slot at every free).
+ *   S2  A slot leaves the live state only by one compare-and-swap from the
+ *       exact live state word a free validated, so of two frees of the
+ *       same slot, racing or not, exactly one succeeds; the other is a
+ *       double free.  Only the holder of a held slot (the cache or magazine
+ *       it sits in) changes it, by another compare-and-swap.
+ *   S3  At check level LOCAL and above a live slot's slack bytes are
+ *       SLACK_BYTE (verified at free: an overflow by even one byte), and a
+ *       held slot's requested bytes are POISON_BYTE (verified at reuse and
+ *       when a quarantine is drained: a write after free), its slack
+ *       SLACK_BYTE.  A slot never handed out is held with 0 requested bytes.
+ *   S4  Every held slot is in exactly one place: a thread's quarantine FIFO,
+ *       a thread's magazine, or a magazine in the depot.
+ *
+ * MAGAZINES AND THE DEPOT
+ * Held slots past the quarantine wait in magazines (arrays of HM_MAG_SLOTS
+ * slots, after Bonwick's magazine layer): each thread has one per class
+ * (quarantine.c), and the depot keeps the full ones of every class under a
+ * lock taken once per magazine, not per block.  A new slab's slots go into
+ * magazines in address order, so a run of mallocs gets adjacent slots.
+ * Slabs are never given back to the core: their slots are reused by any
+ * thread through the depot.
+ */
+#include <string.h>
+#include <sys/mman.h>
+
+#include "hardmem.h"
+
+enum {
+    SLOT_FLAG = 1u << 8, /* unknown to the core (BLK_FLAGS): never a block header */
+    SLOT_FLAGS = BLK_ALLOC | SLOT_FLAG,
+    POOL_BYTES = 1 << 20, /* descriptors and magazines are carved from such maps */
+};
+#define HELD_BIT 0x80000000u
+#define FRESH_BIT 0x40000000u /* held and never handed out: payload not yet filled */
+#define STATE_BITS (HELD_BIT | FRESH_BIT)
+
+_Static_assert((SLOT_FLAG & BLK_FLAGS) == 0, "a slot flag the core does not know");
+_Static_assert(HM_SLAB % GRANULE == 0 && HM_SLOT_MAX_G * GRANULE <= HM_SLAB / 32, "a slab holds many slots");
+
+typedef struct slot_hdr {
+    uint32_t size;  /* granules, header included */
+    uint32_t flags; /* SLOT_FLAGS */
+    uint64_t state; /* low: slack | HELD_BIT; high: canary */
+} slot_hdr_t;
+
+_Static_assert(sizeof(slot_hdr_t) == HDR_BYTES, "a slot header has a block header's size");
+
+struct hm_slab {
+    unsigned char *base; /* slot 0's header: the slab's first byte */
+    mem_heap_t *h;       /* the heap the slab is a block of: key, base */
+    uint32_t klass;      /* slot size in granules */
+    uint32_t slot_bytes, nslots;
+    uint32_t recip;      /* 2^32 / slot_bytes + 1: exact division below HM_SLAB */
+    uint32_t carved;     /* slots [0, carved) have headers (atomic; S1) */
+    int level;           /* the checked malloc's check level (HARDMEM_CHECK) */
+    uint64_t secret;     /* h->secret, the canary key */
+    uint64_t size_flags; /* the canary's second word: klass << 32 | SLOT_FLAGS */
+};
+
+/* Lock order (fork takes them so, hardmem.h): create_lock before the
+ * arenas; depot_lock[k] and pool_lock after the stacks; a depot lock before
+ * pool_lock. */
+static pthread_mutex_t create_lock = PTHREAD_MUTEX_INITIALIZER; /* one new slab at a time */
+static pthread_mutex_t depot_lock[HM_SLOT_CLASSES];
+static hm_magazine_t *depot[HM_SLOT_CLASSES]; /* full (non-empty) magazines */
+static hm_slab_t *carving[HM_SLOT_CLASSES];   /* the slab new slots are carved from */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static hm_magazine_t *empty_mags;
+static unsigned char *pool_at, *pool_end;
+/* Every slab's descriptor, for the leak walk: published by count. */
+enum { MAX_SLABS = 1 << 16 };
+static hm_slab_t *all_slabs[MAX_SLABS];
+static unsigned slab_count;
+
+void hm_slabs_init(void)
+{
+    for (unsigned k = 0; k < HM_SLOT_CLASSES; k++)
+        pthread_mutex_init(&depot_lock[k], NULL);
+}
+
+void hm_slab_create_lock(void) { pthread_mutex_lock(&create_lock); }
+void hm_slab_create_unlock(void) { pthread_mutex_unlock(&create_lock); }
+
+void hm_slabs_lock(void)
+{
+    for (unsigned k = 0; k < HM_SLOT_CLASSES; k++)
+        pthread_mutex_lock(&depot_lock[k]);
+    pthread_mutex_lock(&pool_lock);
+}
+
+void hm_slabs_unlock(void)
+{
+    pthread_mutex_unlock(&pool_lock);
+    for (unsigned k = HM_SLOT_CLASSES; k-- > 0;)
+        pthread_mutex_unlock(&depot_lock[k]);
+}
+
+/* ---------------- slot headers ---------------- */
+
+static inline slot_hdr_t *slot_at(const hm_slab_t *s, uint32_t i)
+{
+    return (slot_hdr_t *)(s->base + (size_t)i * s->slot_bytes);
+}
+
+static inline size_t payload_of(const hm_slab_t *s) { return s->slot_bytes - HDR_BYTES; }
+
+/* The state word of slot i with low half `low` (slack | state bits): the
+ * canary is hdr_canary() of the slot's header (heap.h), computed here from
+ * the slot's address and the slab's copies of the key and fields. */
+static inline uint64_t state_make(const hm_slab_t *s, uint32_t i, uint32_t low)
+{
+    uint64_t x = canary_absorb(s->secret, (uint64_t)(uintptr_t)slot_at(s, i));
+    x = canary_absorb(x, s->size_flags);
+    x = canary_absorb(x, low);
+    return (uint64_t)(uint32_t)(x ^ (x >> 32)) << 32 | low;
+}
+
+/* S1 for slot i whose state word was read as st. */
+static inline bool state_ok(const hm_slab_t *s, uint32_t i, uint64_t st)
+{
+    const slot_hdr_t *hd = slot_at(s, i);
+    uint32_t low = (uint32_t)st;
+    return hd->size == s->klass && hd->flags == SLOT_FLAGS && (low & ~STATE_BITS) <= payload_of(s) &&
+           st == state_make(s, i, low);
+}
+
+static inline uint64_t state_load(const hm_slab_t *s, uint32_t i)
+{
+    return __atomic_load_n(&slot_at(s, i)->state, __ATOMIC_ACQUIRE);
+}
+
+static inline bool state_swap(const hm_slab_t *s, uint32_t i, uint64_t *expect, uint64_t want)
+{
+    return __atomic_compare_exchange_n(&slot_at(s, i)->state, expect, want, false, __ATOMIC_ACQ_REL,
+                                       __ATOMIC_ACQUIRE);
+}
+
+/* The index of the slot whose payload starts at p, or -1. */
+static inline long slot_index(const hm_slab_t *s, const void *p)
+{
+    uintptr_t a = (uintptr_t)p, lo = (uintptr_t)s->base + HDR_BYTES;
+    if (a < lo)
+        return -1;
+    uintptr_t off = a - lo;
+    uint32_t i = (uint32_t)(((uint64_t)off * s->recip) >> 32);
+    if (off >= (uintptr_t)__atomic_load_n(&s->carved, __ATOMIC_ACQUIRE) * s->slot_bytes ||
+        (uintptr_t)i * s->slot_bytes != off)
+        return -1;
+    return (long)i;
+}
+
+/* ---------------- reports ---------------- */
+
+static void slot_error(hm_kind_t kind, const char *op, const void *p, const hm_slab_t *s, long i,
+                       long long bad_off, uint64_t expected, uint64_t found, const char *detail,
+                       const void *caller)
+{
+    hm_error_t e = { .kind = kind, .op = op, .addr = p, .block = NULL, .requested = (size_t)-1,
+                     .usable = (size_t)-1, .bad_off = bad_off, .expected = expected, .found = found,
+                     .detail = detail, .caller = caller };
+    if (i >= 0) {
+        e.block = (const unsigned char *)slot_at(s, (uint32_t)i) + HDR_BYTES;
+        uint64_t st = state_load(s, (uint32_t)i);
+        if (state_ok(s, (uint32_t)i, st) && !((uint32_t)st & HELD_BIT)) {
+            e.usable = payload_of(s);
+            e.requested = e.usable - (uint32_t)st;
+        }
+    }
+    hm_fatal(&e);
+}
+
+/* A slot whose header fails S1: the program wrote before its block. */
+static void header_error(const char *op, const void *p, const hm_slab_t *s, long i, const void *caller)
+{
+    const slot_hdr_t *hd = slot_at(s, (uint32_t)i);
+    uint64_t st = state_load(s, (uint32_t)i);
+    slot_error(HM_UNDERFLOW, op, p, s, i, -1, state_make(s, (uint32_t)i, (uint32_t)st) >> 32, st >> 32,
+               hd->size != s->klass || hd->flags != SLOT_FLAGS ? "slot header size or flags overwritten"
+                                                              : "slot header canary mismatch",
+               caller);
+}
+
+/* ---------------- the program's calls ---------------- */
+
+/* Validate p as a live slot of s: index, header (S1), not held, slack (S3).
+ * A held slot is a double free when the call frees it, else an invalid
+ * pointer (as for blocks, api.c).  On success *ip and *stp get its index and
+ * state word. */
+static bool live_slot(hm_slab_t *s, void *p, const char *op, const void *caller, bool freeing, long *ip,
+                      uint64_t *stp)
+{
+    long i = slot_index(s, p);
+    if (i < 0) {
+        slot_error(HM_INVALID_POINTER, op, p, s, -1, -1, 0, 0, "not the start of a slot in a slab", caller);
+        return false;
+    }
+    uint64_t st = state_load(s, (uint32_t)i);
+    if (!state_ok(s, (uint32_t)i, st)) {
+        header_error(op, p, s, i, caller);
+        return false;
+    }
+    uint32_t low = (uint32_t)st;
+    if (low & FRESH_BIT) {
+        slot_error(HM_INVALID_POINTER, op, p, s, i, -1, 0, 0, "a slot that was never handed out", caller);
+        return false;
+    }
+    if (low & HELD_BIT) {
+        slot_error(freeing ? HM_DOUBLE_FREE : HM_INVALID_POINTER, op, p, s, i, -1, 0, 0,
+                   freeing ? "block was freed and is held for reuse (quarantine)"
+                           : "block was freed (not the start of a live block)",
+                   caller);
+        return false;
+    }
+    size_t req = payload_of(s) - low;
+    if (s->level >= MEM_CHECK_LOCAL && low) {
+        size_t off = hm_first_diff((const unsigned char *)p + req, low, SLACK_BYTE);
+        if (off < low) {
+            slot_error(HM_OVERFLOW, op, p, s, i, (long long)(req + off), SLACK_BYTE,
+                       ((unsigned char *)p)[req + off], "write past the requested size (slack overwritten)",
+                       caller);
+            return false;
+        }
+    }
+    *ip = i;
+    *stp = st;
+    return true;
+}
+
+bool hm_slot_free(hm_slab_t *s, void *p, size_t *req, const char *op, const void *caller)
+{
+    long i;
+    uint64_t st;
+    if (!live_slot(s, p, op, caller, true, &i, &st))
+        return false;
+    uint32_t low = (uint32_t)st;
+    if ((uint32_t)i + 1 < __atomic_load_n(&s->carved, __ATOMIC_ACQUIRE) &&
+        !state_ok(s, (uint32_t)i + 1, state_load(s, (uint32_t)i + 1))) {
+        uint64_t nst = state_load(s, (uint32_t)i + 1);
+        slot_error(HM_OVERFLOW_NEXT, op, p, s, i, (long long)payload_of(s),
+                   state_make(s, (uint32_t)i + 1, (uint32_t)nst) >> 32, nst >> 32,
+                   "the next slot's header is overwritten", caller);
+        return false;
+    }
+    if (!state_swap(s, (uint32_t)i, &st, state_make(s, (uint32_t)i, low | HELD_BIT))) {
+        /* Another free of the same slot won the race (S2). */
+        slot_error(HM_DOUBLE_FREE, op, p, s, i, -1, 0, 0, "the slot was freed at the same time by another call",
+                   caller);
+        return false;
+    }
+    *req = payload_of(s) - low;
+    if (s->level >= MEM_CHECK_LOCAL)
+        memset(p, POISON_BYTE, *req);
+    return true;
+}
+
+size_t hm_slot_size(hm_slab_t *s, void *p, const char *op, const void *caller)
+{
+    long i;
+    uint64_t st;
+    return live_slot(s, p, op, caller, false, &i, &st) ? payload_of(s) - (uint32_t)st : 0;
+}
+
+int hm_slot_resize(hm_slab_t *s, void *p, size_t size, const void *caller)
+{
+    long i;
+    uint64_t st;
+    if (!live_slot(s, p, "realloc", caller, false, &i, &st))
+        return -1;
+    size_t payload = payload_of(s), old = payload - (uint32_t)st;
+    /* In place when the slot has room and would not be more than half empty
+     * (the rule of api.c for blocks). */
+    size_t need = (size + HDR_BYTES + GRANULE - 1) / GRANULE;
+    if (need > s->klass || 2 * need <= s->klass)
+        return 0;
+    if (!state_swap(s, (uint32_t)i, &st, state_make(s, (uint32_t)i, (uint32_t)(payload - size)))) {
+        slot_error(HM_DOUBLE_FREE, "realloc", p, s, i, -1, 0, 0, "the slot was freed during realloc", caller);
+        return -1;
+    }
+    if (s->level >= MEM_CHECK_LOCAL && size < old) /* the cut tail becomes slack */
+        memset((unsigned char *)p + size, SLACK_BYTE, old - size);
+    return 1;
+}
+
+/* ---------------- held slots ---------------- */
+
+/* Is held slot p (index i) intact: header (S1), held, poison (S3)?  Reports
+ * and returns false otherwise.  *oldp gets its requested bytes. */
+static bool held_intact(hm_slab_t *s, void *p, long i, const char *op, uint64_t *stp, size_t *oldp)
+{
+    uint64_t st = state_load(s, (uint32_t)i);
+    if (!state_ok(s, (uint32_t)i, st) || !((uint32_t)st & HELD_BIT)) {
+        header_error(op, p, s, i, NULL);
+        return false;
+    }
+    size_t old = payload_of(s) - ((uint32_t)st & ~STATE_BITS);
+    if (s->level >= MEM_CHECK_LOCAL && old) {
+        size_t off = bytes_differ(s->h, (size_t)((unsigned char *)p - s->h->base), old, POISON_BYTE);
+        if (off < old) {
+            slot_error(HM_USE_AFTER_FREE, op, p, s, i, (long long)off, POISON_BYTE, ((unsigned char *)p)[off],
+                       "held slot written after free (poison overwritten)", NULL);
+            return false;
+        }
+    }
+    *stp = st;
+    *oldp = old;
+    return true;
+}
+
+bool hm_slot_check_held(hm_slab_t *s, void *p, const char *op)
+{
+    uint64_t st;
+    size_t old;
+    long i = slot_index(s, p);
+    return i >= 0 && held_intact(s, p, i, op, &st, &old);
+}
+
+bool hm_slot_reuse(hm_slab_t *s, void *p, size_t req)
+{
+    long i = slot_index(s, p);
+    uint64_t st;
+    size_t old;
+    if (i < 0 || req > payload_of(s) || !held_intact(s, p, i, "malloc", &st, &old))
+        return false;
+    if (!state_swap(s, (uint32_t)i, &st, state_make(s, (uint32_t)i, (uint32_t)(payload_of(s) - req)))) {
+        header_error("malloc", p, s, i, NULL); /* only the holder changes a held slot (S2) */
+        return false;
+    }
+    if (s->level >= MEM_CHECK_LOCAL) {
+        if ((uint32_t)st & FRESH_BIT) { /* first use: reads as poison, then slack */
+            memset(p, POISON_BYTE, req);
+            memset((unsigned char *)p + req, SLACK_BYTE, payload_of(s) - req);
+        } else if (req > old) { /* old slack becomes payload: reads as poison */
+            memset((unsigned char *)p + old, POISON_BYTE, req - old);
+        } else if (req < old) { /* the tail of the old request becomes slack */
+            memset((unsigned char *)p + req, SLACK_BYTE, old - req);
+        }
+    }
+    return true;
+}
+
+/* ---------------- descriptors, magazines, the depot ---------------- */
+
+/* n bytes (a multiple of 16) from the pool; called with pool_lock held. */
+static void *pool_take(size_t n)
+{
+    if ((size_t)(pool_end - pool_at) < n) {
+        void *m = mmap(NULL, POOL_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return NULL;
+        pool_at = m;
+        pool_end = pool_at + POOL_BYTES;
+    }
+    void *p = pool_at;
+    pool_at += n;
+    return p;
+}
+
+static hm_magazine_t *empty_magazine(void)
+{
+    pthread_mutex_lock(&pool_lock);
+    hm_magazine_t *m = empty_mags;
+    if (m)
+        empty_mags = m->next;
+    else
+        m = pool_take(sizeof *m);
+    pthread_mutex_unlock(&pool_lock);
+    if (m) {
+        m->next = NULL;
+        m->n = 0;
+    }
+    return m;
+}
+
+static void retire_magazine(hm_magazine_t *m)
+{
+    pthread_mutex_lock(&pool_lock);
+    m->next = empty_mags;
+    empty_mags = m;
+    pthread_mutex_unlock(&pool_lock);
+}
+
+void hm_depot_put(unsigned k, hm_magazine_t *m)
+{
+    if (!m)
+        return;
+    if (!m->n) {
+        retire_magazine(m);
+        return;
+    }
+    pthread_mutex_lock(&depot_lock[k]);
+    m->next = depot[k];
+    depot[k] = m;
+    pthread_mutex_unlock(&depot_lock[k]);
+}
+
+hm_magazine_t *hm_depot_swap_empty(unsigned k, hm_magazine_t *full)
+{
+    hm_magazine_t *e = empty_magazine();
+    if (e)
+        hm_depot_put(k, full);
+    return e;
+}
+
+/* A new slab of class k, not carved yet; NULL when out of memory.  Called
+ * with create_lock held and no depot lock. */
+static hm_slab_t *new_slab(unsigned k, const void *caller)
+{
+    unsigned char *base = hm_slab_block_alloc(caller);
+    mem_heap_t *h = base ? hm_heap_of(base) : NULL;
+    if (!h)
+        return NULL;
+    pthread_mutex_lock(&pool_lock);
+    hm_slab_t *s = slab_count < MAX_SLABS ? pool_take((sizeof *s + 15) & ~(size_t)15) : NULL;
+    pthread_mutex_unlock(&pool_lock);
+    if (!s)
+        return NULL; /* the block stays allocated: one slab's worth, lost */
+    uint32_t bytes = k * GRANULE;
+    *s = (hm_slab_t){ .base = base, .h = h, .klass = k, .slot_bytes = bytes, .nslots = HM_SLAB / bytes,
+                      .recip = (uint32_t)((1ull << 32) / bytes + 1), .carved = 0,
+                      .level = env_check_level(), .secret = h->secret,
+                      .size_flags = (uint64_t)k << 32 | SLOT_FLAGS };
+    if (!hm_slab_register(base, s))
+        return NULL;
+    pthread_mutex_lock(&pool_lock);
+    all_slabs[slab_count] = s;
+    __atomic_store_n(&slab_count, slab_count + 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&pool_lock);
+    return s;
+}
+
+/* Carve the next slots of s (up to a magazine's worth) into empty magazine
+ * m: headers written as fresh (S1, S3), the lowest slot on top so that a run
+ * of mallocs gets adjacent slots.  Called with the class's depot lock. */
+static void carve(hm_slab_t *s, hm_magazine_t *m)
+{
+    uint32_t lo = s->carved, hi = lo + HM_MAG_SLOTS < s->nslots ? lo + HM_MAG_SLOTS : s->nslots;
+    for (uint32_t i = lo; i < hi; i++) {
+        slot_hdr_t *hd = slot_at(s, i);
+        hd->size = s->klass;
+        hd->flags = SLOT_FLAGS;
+        __atomic_store_n(&hd->state, state_make(s, i, (uint32_t)payload_of(s) | STATE_BITS), __ATOMIC_RELAXED);
+    }
+    for (uint32_t i = hi; i-- > lo;)
+        m->e[m->n++] = (hm_parked_slot_t){ (unsigned char *)slot_at(s, i) + HDR_BYTES, s };
+    __atomic_store_n(&s->carved, hi, __ATOMIC_RELEASE);
+}
+
+/* A full magazine of class k: the depot's, or `spare` (empty) filled from
+ * the class's slab; NULL when both are out.  Called with depot_lock[k]. */
+static hm_magazine_t *take_locked(unsigned k, hm_magazine_t *spare)
+{
+    hm_magazine_t *m = depot[k];
+    if (m) {
+        depot[k] = m->next;
+        return m;
+    }
+    hm_slab_t *s = carving[k];
+    if (!s || s->carved == s->nslots)
+        return NULL;
+    carve(s, spare);
+    return spare;
+}
+
+static hm_magazine_t *depot_take(unsigned k, hm_magazine_t *spare)
+{
+    pthread_mutex_lock(&depot_lock[k]);
+    hm_magazine_t *m = take_locked(k, spare);
+    pthread_mutex_unlock(&depot_lock[k]);
+    return m;
+}
+
+hm_magazine_t *hm_depot_swap_full(unsigned k, hm_magazine_t *empty, const void *caller)
+{
+    hm_magazine_t *spare = empty ? empty : empty_magazine();
+    if (!spare)
+        return NULL;
+    hm_magazine_t *m = depot_take(k, spare);
+    if (!m) {
+        pthread_mutex_lock(&create_lock);
+        if (!(m = depot_take(k, spare))) { /* nobody made one meanwhile */
+            hm_slab_t *s = new_slab(k, caller);
+            if (s) {
+                pthread_mutex_lock(&depot_lock[k]);
+                carving[k] = s;
+                m = take_locked(k, spare);
+                pthread_mutex_unlock(&depot_lock[k]);
+            }
+        }
+        pthread_mutex_unlock(&create_lock);
+    }
+    if (m != spare && (m || !empty))
+        retire_magazine(spare); /* unused; the caller's own is kept when m is NULL */
+    return m;
+}
+
+unsigned hm_slab_class(const hm_slab_t *s) { return s->klass; }
+
+/* ---------------- walks ---------------- */
+
+bool hm_slab_block(const void *p)
+{
+    const hm_slab_t *s = hm_slab_of(p);
+    return s && s->base == p;
+}
+
+void hm_slots_each_live(void (*fn)(const void *p, size_t req, void *ctx), void *ctx)
+{
+    unsigned n = __atomic_load_n(&slab_count, __ATOMIC_ACQUIRE);
+    for (unsigned j = 0; j < n; j++) {
+        const hm_slab_t *s = all_slabs[j];
+        uint32_t carved = __atomic_load_n(&s->carved, __ATOMIC_ACQUIRE);
+        for (uint32_t i = 0; i < carved; i++) {
+            uint64_t st = state_load(s, i);
+            if (state_ok(s, i, st) && !((uint32_t)st & HELD_BIT))
+                fn((const unsigned char *)slot_at(s, i) + HDR_BYTES, payload_of(s) - (uint32_t)st, ctx);
+        }
+    }
+}
