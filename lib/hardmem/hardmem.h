@@ -9,7 +9,7 @@
  *                 sanitizers, which bring their own malloc.
  *   api.c         hm_*: glibc semantics (errno, edge cases) on top of the
  *                 three back ends, and the routing of a pointer to its owner.
- *   regions.c     small blocks: arenas of region heaps, each heap a 1 MiB
+ *   regions.c     small blocks: arenas of region heaps, each heap a 256 KiB
  *                 aligned mapping; a radix map finds a pointer's heap.
  *   large.c       big blocks: one mapping each, ending at a guard page.
  *   slab.c        slots: requests up to HM_SLOT_MAX bytes in slabs carved
@@ -140,7 +140,7 @@ void hm_core_error(mem_heap_t *h, int code, const char *op, const void *p, const
 
 /* ---- small blocks (regions.c) ---- */
 enum {
-    HM_CHUNK_SHIFT = 20, /* heaps are mapped in 1 MiB aligned chunks */
+    HM_CHUNK_SHIFT = 18, /* heaps are mapped in 256 KiB aligned chunks */
     HM_CHUNK = 1 << HM_CHUNK_SHIFT,
     HM_MAX_HEAPS = 4096,
     HM_SLAB_SHIFT = 16, /* slabs (slab.c) are 64 KiB blocks, 64 KiB aligned */
@@ -177,7 +177,8 @@ enum {
     HM_SLOT_MAX_G = 64,                        /* largest slot: 1 KiB, header included */
     HM_SLOT_CLASSES = HM_SLOT_MAX_G + 1,       /* class = slot granules, 2 .. 64       */
     HM_SLOT_MAX = HM_SLOT_MAX_G * GRANULE - HDR_BYTES, /* largest request a slot serves */
-    HM_MAG_SLOTS = 63,                         /* slots per magazine                    */
+    HM_MAG_SLOTS = 63,                         /* slots per magazine, at most           */
+    HM_MAG_BYTES = 8192,                       /* ... and at most this many slot bytes  */
 };
 typedef struct hm_parked_slot {
     void *p;
@@ -193,6 +194,13 @@ static inline unsigned hm_slot_class(size_t req)
 {
     size_t g = (req + HDR_BYTES + GRANULE - 1) / GRANULE;
     return g < 2 ? 2 : (unsigned)g;
+}
+/* How many slots of class k a magazine holds: HM_MAG_SLOTS, fewer for big
+ * slots, so that what a thread keeps per class stays near HM_MAG_BYTES. */
+static inline unsigned hm_mag_cap(unsigned k)
+{
+    unsigned n = HM_MAG_BYTES / (k * GRANULE);
+    return n < 8 ? 8 : n > HM_MAG_SLOTS ? HM_MAG_SLOTS : n;
 }
 /* The class of slab s's slots. */
 unsigned hm_slab_class(const hm_slab_t *s);

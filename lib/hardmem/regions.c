@@ -5,9 +5,9 @@
  * THE LAYOUT
  * Every request below the large threshold is served by a region heap of
  * lib/mem.h, placed with mem_heap_create_in() inside a mapping of our own:
- * a whole number of 1 MiB chunks, aligned to 1 MiB.  Because the mapping is
+ * a whole number of 256 KiB chunks, aligned to 256 KiB.  Because the mapping is
  * aligned, the heap that owns an address is found from the address alone:
- * a two-level radix map (address bits 34..46, then 20..33) holds, for every
+ * a two-level radix map (address bits 34..46, then 18..33) holds, for every
  * chunk, the heap's index + 1.  Leaves are mapped on first use and entries
  * are written once, before the heap is published, so lookups take no lock.
  *
@@ -16,7 +16,7 @@
  * allocates from that arena's heaps only, so threads on different arenas
  * never meet on a heap lock.  Frees go to whichever heap owns the block
  * (its own lock).  An arena tries its current heap, then up to a few others,
- * and when all are full maps a new heap: 1 MiB first, doubling to 64 MiB
+ * and when all are full maps a new heap: 256 KiB first, doubling to 64 MiB
  * (or the request's size).  Heaps are never unmapped.
  *
  * INVARIANTS
@@ -39,12 +39,12 @@
 
 enum {
     TOP_BITS = 13,          /* address bits 34..46 */
-    LEAF_BITS = 14,         /* address bits 20..33 */
+    LEAF_BITS = 16,         /* address bits 18..33 */
     MAX_ARENAS = 64,
     PER_ARENA = 1024,
     TRIES = 4,              /* other heaps tried before mapping a new one */
-    FIRST_HEAP = HM_CHUNK,  /* 1 MiB: a small program touches little */
-    MAX_GROWTH = 64 * HM_CHUNK,
+    FIRST_HEAP = HM_CHUNK,  /* 256 KiB: a small program touches little */
+    MAX_GROWTH = 256 * HM_CHUNK, /* 64 MiB */
 };
 
 typedef struct heap_info {

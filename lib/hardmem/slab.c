@@ -43,10 +43,10 @@
  *       a thread's magazine, or a magazine in the depot.
  *
  * MAGAZINES AND THE DEPOT
- * Held slots past the quarantine wait in magazines (arrays of HM_MAG_SLOTS
- * slots, after Bonwick's magazine layer): each thread has one per class
- * (quarantine.c), and the depot keeps the full ones of every class under a
- * lock taken once per magazine, not per block.  A new slab's slots go into
+ * Held slots past the quarantine wait in magazines (arrays of hm_mag_cap()
+ * slots, 8 to HM_MAG_SLOTS by size, after Bonwick's magazine layer): each
+ * thread has one per class (quarantine.c), and the depot keeps the full
+ * ones of every class under a lock taken once per magazine, not per block.  A new slab's slots go into
  * magazines in address order, so a run of mallocs gets adjacent slots.
  * Slabs are never given back to the core: their slots are reused by any
  * thread through the depot.
@@ -464,7 +464,7 @@ static hm_slab_t *new_slab(unsigned k, const void *caller)
  * of mallocs gets adjacent slots.  Called with the class's depot lock. */
 static void carve(hm_slab_t *s, hm_magazine_t *m)
 {
-    uint32_t lo = s->carved, hi = lo + HM_MAG_SLOTS < s->nslots ? lo + HM_MAG_SLOTS : s->nslots;
+    uint32_t lo = s->carved, cap = hm_mag_cap(s->klass), hi = lo + cap < s->nslots ? lo + cap : s->nslots;
     for (uint32_t i = lo; i < hi; i++) {
         slot_hdr_t *hd = slot_at(s, i);
         hd->size = s->klass;
