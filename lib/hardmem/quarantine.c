@@ -208,7 +208,7 @@ static void slot_park(cache_t *c, hm_slab_t *s, void *p)
 {
     unsigned k = hm_slab_class(s);
     hm_magazine_t *m = c->mag[k];
-    if (!m || m->n == hm_mag_cap(k)) {
+    if (!m || m->n == hm_slab_mag_cap(s)) {
         if (!(m = hm_depot_swap_empty(k, m)))
             return;
         c->mag[k] = m;

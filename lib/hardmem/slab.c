@@ -17,13 +17,14 @@
  *   [ header 16 | payload: requested bytes | slack ]
  * The header has a block header's shape (heap.h): size (the slot's
  * granules), flags (BLK_ALLOC | SLOT_FLAG), then one 64-bit state word:
- * the low half is the slack and HELD_BIT, the high half the canary, the
- * core's keyed hdr_canary() of the slot's address, size, flags and low
- * half.  So a slot header carries the same keyed canary as any block, and
- * an overwritten, copied or forged one fails.  SLOT_FLAG is a flag the core
- * does not know, so a slot header never passes the core's hdr_ok().
+ * the low half is the slack and the state bits, the high half the canary,
+ * the core's keyed hash of the slot's address, size, flags and low half
+ * (state_make).  So a slot header carries a keyed canary as every block
+ * does, and an overwritten, copied or forged one fails.  SLOT_FLAG is a
+ * flag the core does not know, so a slot header never passes hdr_ok().
  * States: live (HELD_BIT clear: the program's) and held (freed; in a
- * thread's quarantine, in a magazine, or never handed out yet).
+ * thread's quarantine or in a magazine), or fresh (held, FRESH_BIT: never
+ * handed out, its payload not filled yet).
  *
  * INVARIANTS (checked where named)
  *   S1  Every slot header of a slab is valid: size == the slab's class,
@@ -84,8 +85,8 @@ struct hm_slab {
     uint32_t recip;      /* 2^32 / slot_bytes + 1: exact division below HM_SLAB */
     uint32_t carved;     /* slots [0, carved) have headers (atomic; S1) */
     int level;           /* the checked malloc's check level (HARDMEM_CHECK) */
-    uint64_t secret;     /* h->secret, the canary key */
-    uint64_t size_flags; /* the canary's second word: klass << 32 | SLOT_FLAGS */
+    uint64_t key;        /* the canary's key: h->secret with the size and flags absorbed */
+    unsigned mag_cap;    /* hm_mag_cap(klass) */
 };
 
 /* Lock order (fork takes them so, hardmem.h): create_lock before the
@@ -135,13 +136,14 @@ static inline slot_hdr_t *slot_at(const hm_slab_t *s, uint32_t i)
 
 static inline size_t payload_of(const hm_slab_t *s) { return s->slot_bytes - HDR_BYTES; }
 
-/* The state word of slot i with low half `low` (slack | state bits): the
- * canary is hdr_canary() of the slot's header (heap.h), computed here from
- * the slot's address and the slab's copies of the key and fields. */
+/* The state word of slot i with low half `low` (slack | state bits).  Its
+ * canary is the core's keyed hash (canary_absorb, heap.h) of the slot's
+ * address and low half, keyed by the heap's secret with the slot's size and
+ * flags absorbed first (the slab's key): the same fields hdr_canary()
+ * covers, one multiply fewer on every free and malloc. */
 static inline uint64_t state_make(const hm_slab_t *s, uint32_t i, uint32_t low)
 {
-    uint64_t x = canary_absorb(s->secret, (uint64_t)(uintptr_t)slot_at(s, i));
-    x = canary_absorb(x, s->size_flags);
+    uint64_t x = canary_absorb(s->key, (uint64_t)(uintptr_t)slot_at(s, i));
     x = canary_absorb(x, low);
     return (uint64_t)(uint32_t)(x ^ (x >> 32)) << 32 | low;
 }
@@ -325,7 +327,9 @@ static bool held_intact(hm_slab_t *s, void *p, long i, const char *op, uint64_t 
     }
     size_t old = payload_of(s) - ((uint32_t)st & ~STATE_BITS);
     if (s->level >= MEM_CHECK_LOCAL && old) {
-        size_t off = bytes_differ(s->h, (size_t)((unsigned char *)p - s->h->base), old, POISON_BYTE);
+        /* Short payloads inline, long ones with libc's vectorised compare. */
+        size_t off = old <= 128 ? hm_first_diff(p, old, POISON_BYTE)
+                                : bytes_differ(s->h, (size_t)((unsigned char *)p - s->h->base), old, POISON_BYTE);
         if (off < old) {
             slot_error(HM_USE_AFTER_FREE, op, p, s, i, (long long)off, POISON_BYTE, ((unsigned char *)p)[off],
                        "held slot written after free (poison overwritten)", NULL);
@@ -448,8 +452,9 @@ static hm_slab_t *new_slab(unsigned k, const void *caller)
     uint32_t bytes = k * GRANULE;
     *s = (hm_slab_t){ .base = base, .h = h, .klass = k, .slot_bytes = bytes, .nslots = HM_SLAB / bytes,
                       .recip = (uint32_t)((1ull << 32) / bytes + 1), .carved = 0,
-                      .level = env_check_level(), .secret = h->secret,
-                      .size_flags = (uint64_t)k << 32 | SLOT_FLAGS };
+                      .level = env_check_level(),
+                      .key = canary_absorb(h->secret, (uint64_t)k << 32 | SLOT_FLAGS),
+                      .mag_cap = hm_mag_cap(k) };
     if (!hm_slab_register(base, s))
         return NULL;
     pthread_mutex_lock(&pool_lock);
@@ -464,7 +469,7 @@ static hm_slab_t *new_slab(unsigned k, const void *caller)
  * of mallocs gets adjacent slots.  Called with the class's depot lock. */
 static void carve(hm_slab_t *s, hm_magazine_t *m)
 {
-    uint32_t lo = s->carved, cap = hm_mag_cap(s->klass), hi = lo + cap < s->nslots ? lo + cap : s->nslots;
+    uint32_t lo = s->carved, hi = lo + s->mag_cap < s->nslots ? lo + s->mag_cap : s->nslots;
     for (uint32_t i = lo; i < hi; i++) {
         slot_hdr_t *hd = slot_at(s, i);
         hd->size = s->klass;
@@ -525,6 +530,7 @@ hm_magazine_t *hm_depot_swap_full(unsigned k, hm_magazine_t *empty, const void *
 }
 
 unsigned hm_slab_class(const hm_slab_t *s) { return s->klass; }
+unsigned hm_slab_mag_cap(const hm_slab_t *s) { return s->mag_cap; }
 
 /* ---------------- walks ---------------- */
 
