@@ -34,7 +34,8 @@
  *       exact live state word a free validated, so of two frees of the
  *       same slot, racing or not, exactly one succeeds; the other is a
  *       double free.  Only the holder of a held slot (the cache or magazine
- *       it sits in) changes it, by another compare-and-swap.
+ *       it sits in) changes it; nobody else writes a held state word, so
+ *       the holder's store needs no swap.
  *   S3  At check level LOCAL and above a live slot's slack bytes are
  *       SLACK_BYTE (verified at free: an overflow by even one byte), and a
  *       held slot's requested bytes are POISON_BYTE (verified at reuse and
@@ -182,6 +183,52 @@ static inline long slot_index(const hm_slab_t *s, const void *p)
     return (long)i;
 }
 
+/* ---------------- fill patterns ---------------- */
+
+static inline uint64_t load8(const unsigned char *p)
+{
+    uint64_t v;
+    __builtin_memcpy(&v, p, 8);
+    return v;
+}
+
+/* Are the n bytes before `end` all `byte`?  [end - n, end) is the tail of a
+ * slot's payload, which is a multiple of 16 bytes and longer than n, so the
+ * word loads (eight bytes, the last one reaching below end - n and masked)
+ * stay inside the payload. */
+static inline bool tail_filled(const unsigned char *end, size_t n, unsigned char byte)
+{
+    uint64_t pat = 0x0101010101010101ULL * byte;
+    for (; n >= 8; n -= 8, end -= 8)
+        if (load8(end - 8) != pat)
+            return false;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return !n || !((load8(end - 8) ^ pat) & ~0ULL << 8 * (8 - n)); /* the top n bytes */
+#else
+    return hm_first_diff(end - n, n, byte) == n;
+#endif
+}
+
+/* Are the n bytes at p, the head of a slot's payload (16 bytes at least),
+ * all `byte`?  Short runs by words (the last one overlapping, or masked when
+ * n < 8), long ones with libc's vectorised compare (bytes_differ). */
+static inline bool head_filled(const hm_slab_t *s, const unsigned char *p, size_t n, unsigned char byte)
+{
+    if (n > 128)
+        return bytes_differ(s->h, (size_t)(p - s->h->base), n, byte) == n;
+    uint64_t pat = 0x0101010101010101ULL * byte;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n < 8)
+        return !n || !((load8(p) ^ pat) & ((1ULL << 8 * n) - 1)); /* the low n bytes */
+    uint64_t bad = load8(p + n - 8) ^ pat;
+    for (size_t i = 0; i + 8 <= n; i += 8)
+        bad |= load8(p + i) ^ pat;
+    return !bad;
+#else
+    return hm_first_diff(p, n, byte) == n;
+#endif
+}
+
 /* ---------------- reports ---------------- */
 
 static void slot_error(hm_kind_t kind, const char *op, const void *p, const hm_slab_t *s, long i,
@@ -245,14 +292,12 @@ static bool live_slot(hm_slab_t *s, void *p, const char *op, const void *caller,
         return false;
     }
     size_t req = payload_of(s) - low;
-    if (s->level >= MEM_CHECK_LOCAL && low) {
+    if (s->level >= MEM_CHECK_LOCAL && low &&
+        !tail_filled((const unsigned char *)p + payload_of(s), low, SLACK_BYTE)) {
         size_t off = hm_first_diff((const unsigned char *)p + req, low, SLACK_BYTE);
-        if (off < low) {
-            slot_error(HM_OVERFLOW, op, p, s, i, (long long)(req + off), SLACK_BYTE,
-                       ((unsigned char *)p)[req + off], "write past the requested size (slack overwritten)",
-                       caller);
-            return false;
-        }
+        slot_error(HM_OVERFLOW, op, p, s, i, (long long)(req + off), SLACK_BYTE, ((unsigned char *)p)[req + off],
+                   "write past the requested size (slack overwritten)", caller);
+        return false;
     }
     *ip = i;
     *stp = st;
@@ -326,15 +371,11 @@ static bool held_intact(hm_slab_t *s, void *p, long i, const char *op, uint64_t 
         return false;
     }
     size_t old = payload_of(s) - ((uint32_t)st & ~STATE_BITS);
-    if (s->level >= MEM_CHECK_LOCAL && old) {
-        /* Short payloads inline, long ones with libc's vectorised compare. */
-        size_t off = old <= 128 ? hm_first_diff(p, old, POISON_BYTE)
-                                : bytes_differ(s->h, (size_t)((unsigned char *)p - s->h->base), old, POISON_BYTE);
-        if (off < old) {
-            slot_error(HM_USE_AFTER_FREE, op, p, s, i, (long long)off, POISON_BYTE, ((unsigned char *)p)[off],
-                       "held slot written after free (poison overwritten)", NULL);
-            return false;
-        }
+    if (s->level >= MEM_CHECK_LOCAL && !head_filled(s, p, old, POISON_BYTE)) {
+        size_t off = hm_first_diff(p, old, POISON_BYTE);
+        slot_error(HM_USE_AFTER_FREE, op, p, s, i, (long long)off, POISON_BYTE, ((unsigned char *)p)[off],
+                   "held slot written after free (poison overwritten)", NULL);
+        return false;
     }
     *stp = st;
     *oldp = old;
@@ -356,10 +397,10 @@ bool hm_slot_reuse(hm_slab_t *s, void *p, size_t req)
     size_t old;
     if (i < 0 || req > payload_of(s) || !held_intact(s, p, i, "malloc", &st, &old))
         return false;
-    if (!state_swap(s, (uint32_t)i, &st, state_make(s, (uint32_t)i, (uint32_t)(payload_of(s) - req)))) {
-        header_error("malloc", p, s, i, NULL); /* only the holder changes a held slot (S2) */
-        return false;
-    }
+    /* A plain store: only the holder (this call) changes a held slot (S2),
+     * and a locked swap here would cost as much as the rest of malloc. */
+    __atomic_store_n(&slot_at(s, (uint32_t)i)->state, state_make(s, (uint32_t)i, (uint32_t)(payload_of(s) - req)),
+                     __ATOMIC_RELEASE);
     if (s->level >= MEM_CHECK_LOCAL) {
         if ((uint32_t)st & FRESH_BIT) { /* first use: reads as poison, then slack */
             memset(p, POISON_BYTE, req);
