@@ -193,6 +193,7 @@ typedef struct hm_parked_slot {
 typedef struct hm_magazine {
     struct hm_magazine *next;
     unsigned n;
+    unsigned klass; /* of its slots, while it is in a quarantine FIFO */
     hm_parked_slot_t e[HM_MAG_SLOTS];
 } hm_magazine_t;
 /* The slot class of a request of req <= HM_SLOT_MAX bytes. */

@@ -27,9 +27,19 @@
  * A block of no class's size (none is made now, but the check is cheap) is
  * given straight back to its heap.
  *
+ * SLOTS (slab.c) wait the same way, a magazine at a time: a freed slot
+ * joins its class's fill magazine; a full one joins the slot FIFO; past the
+ * budget the FIFO's oldest magazine becomes the class's magazine that
+ * malloc takes from (or goes to the depot).  So a slot waits at least until
+ * its magazine is full and then behind at least half the budget of later
+ * slots, and a free costs a store into an array, with no per-slot FIFO
+ * entry.  A slot in a part-filled magazine waits for the magazine to fill,
+ * however long: rarely used sizes wait longer, never shorter.
+ *
  * DOUBLE FREES need no lookup here: a held block's header says HELD, so the
  * core refuses a second free of it (E_DOUBLE_FREE) whichever thread's cache
- * holds it.  A free after release is caught by the core as before.
+ * holds it; a held slot's state word says held (slab.c S2).  A free after
+ * release is caught by the core as before.
  *
  * ONE CACHE PER THREAD
  * The FIFO and the bins are the calling thread's own (found through an
@@ -39,7 +49,8 @@
  * (a pthread key destructor releases what the thread still held).  After
  * that destructor has run, the thread's frees bypass the cache (a thread may
  * still free from other TSD destructors).  quarantine_kb is per thread.
- * At exit the exiting thread's cache is drained (every block verified);
+ * At exit the exiting thread's cache is drained (every block and every
+ * quarantined slot verified);
  * blocks held by threads still running then are left alone (they are not
  * leaks: the leak walk skips held blocks).  After fork the child's caches of
  * threads that do not exist in it are never drained: their blocks stay held.
@@ -47,9 +58,10 @@
  * INVARIANTS
  *   Q1  Every block in a cache's FIFO or bins is HELD in its heap, and is in
  *       exactly one place in exactly one cache.
- *   Q2  ring_bytes is the sum of cost() over the FIFO; ring_bytes <= budget
- *       after every put (the FIFO may hold one block above it if that block
- *       alone exceeds it: it is moved on at once).
+ *   Q2  ring_bytes is the sum of cost() over the block FIFO, q_bytes the
+ *       slot bytes in the fill magazines and the slot FIFO; after every put
+ *       ring_bytes + q_bytes <= budget, unless all that is left is in fill
+ *       magazines (over_budget).  Every slot in them is held (slab.c S4).
  *   Q3  bin_bytes is the block bytes in all bins; <= BIN_BYTES.
  */
 #include <string.h>
@@ -69,8 +81,7 @@ enum {
 
 typedef struct parked {
     void *p;
-    mem_heap_t *h; /* a block's heap; NULL for a slot */
-    hm_slab_t *s;  /* a slot's slab; NULL for a block */
+    mem_heap_t *h;
     size_t req;
 } parked_t;
 
@@ -79,7 +90,13 @@ typedef struct cache {
     unsigned head, n;        /* FIFO: oldest entry, count */
     size_t ring_bytes, bin_bytes;
     unsigned bin_n[CLASSES];
-    hm_magazine_t *mag[HM_SLOT_CLASSES]; /* held slots past the FIFO, per class */
+    /* Slots (slab.c): freed ones collect in fill[k]; a full one joins the
+     * slot FIFO (q_head oldest, linked by next); one leaving the FIFO
+     * becomes mag[k], where malloc takes slots, or goes to the depot. */
+    hm_magazine_t *mag[HM_SLOT_CLASSES];
+    hm_magazine_t *fill[HM_SLOT_CLASSES];
+    hm_magazine_t *q_head, *q_tail;
+    size_t q_bytes; /* slot bytes in fill[] and the slot FIFO */
     parked_t bin[CLASSES][BIN_CAP];
     parked_t ring[RING];
     parked_t sorted[CLASSES * BIN_CAP + 1]; /* flush_bins' scratch */
@@ -201,33 +218,44 @@ static void flush_bins(cache_t *c, const parked_t *extra)
     }
 }
 
-/* Put held slot p of s in the thread's magazine of its class, trading a
- * full magazine for an empty one at the depot.  Out of memory, the slot
- * stays held and unused (S4 then counts it nowhere: it is lost, not reused). */
-static void slot_park(cache_t *c, hm_slab_t *s, void *p)
+/* Magazine m of class k has left the slot FIFO: its slots may be reused.
+ * It becomes the thread's magazine of its class when that one is empty,
+ * and goes to the depot otherwise. */
+static void slots_ready(cache_t *c, unsigned k, hm_magazine_t *m)
 {
-    unsigned k = hm_slab_class(s);
-    hm_magazine_t *m = c->mag[k];
-    if (!m || m->n == hm_slab_mag_cap(s)) {
-        if (!(m = hm_depot_swap_empty(k, m)))
-            return;
+    hm_magazine_t *cur = c->mag[k];
+    if (!cur || !cur->n) {
         c->mag[k] = m;
+        hm_depot_put(k, cur); /* an empty magazine goes back to the pool */
+    } else {
+        hm_depot_put(k, m);
     }
-    m->e[m->n++] = (hm_parked_slot_t){ p, s };
 }
 
-/* Move the FIFO's oldest entry on: a slot to its magazine, a block to its
- * bin; when the bin is full, empty all bins back to the heaps (flush_bins). */
+/* The slot FIFO's oldest magazine leaves it. */
+static void slots_release_oldest(cache_t *c)
+{
+    hm_magazine_t *m = c->q_head;
+    c->q_head = m->next;
+    if (!c->q_head)
+        c->q_tail = NULL;
+    c->q_bytes -= (size_t)m->n * m->klass * GRANULE;
+    slots_ready(c, m->klass, m);
+}
+
+/* Past the budget (Q2), the older side goes on: the slot FIFO's oldest
+ * magazine when the slot side holds at least half, else the block FIFO's
+ * oldest entry. */
+static void over_budget(cache_t *c);
+
+/* Move the FIFO's oldest block to its bin; when the bin is full, empty all
+ * bins back to the heaps (flush_bins). */
 static void move_oldest(cache_t *c)
 {
     parked_t e = c->ring[c->head];
     c->head = (c->head + 1) % RING;
     c->n--;
     c->ring_bytes -= cost(e.req);
-    if (e.s) {
-        slot_park(c, e.s, e.p);
-        return;
-    }
     /* A held block's header is changed only by its holder (us): read it
      * without the heap's lock. */
     uint32_t g = block_granules(e.p), cg = 0;
@@ -244,19 +272,53 @@ static void move_oldest(cache_t *c)
     c->bin_bytes += gbytes(g);
 }
 
+static void over_budget(cache_t *c)
+{
+    while (c->ring_bytes + c->q_bytes > hm_opt.quarantine_bytes) {
+        if (c->q_head && (!c->n || c->q_bytes >= c->ring_bytes))
+            slots_release_oldest(c);
+        else if (c->n)
+            move_oldest(c);
+        else
+            break; /* only partly filled slot magazines are left */
+    }
+}
+
+/* Verify every slot of quarantined magazine m (class k) on its way out (a
+ * write after free is reported; such a slot is dropped), then make the
+ * rest reusable. */
+static void slots_drain(cache_t *c, unsigned k, hm_magazine_t *m)
+{
+    unsigned kept = 0;
+    for (unsigned i = 0; i < m->n; i++)
+        if (hm_slot_check_held(m->e[i].s, m->e[i].p, "free (quarantine release)"))
+            m->e[kept++] = m->e[i];
+    m->n = kept;
+    slots_ready(c, k, m);
+}
+
 static void drain(cache_t *c)
 {
     while (c->n) {
         parked_t e = c->ring[c->head];
         c->head = (c->head + 1) % RING;
         c->n--;
-        if (!e.s)
-            give_back(&e, "free (quarantine release)");
-        else if (hm_slot_check_held(e.s, e.p, "free (quarantine release)"))
-            slot_park(c, e.s, e.p);
+        give_back(&e, "free (quarantine release)");
     }
     c->ring_bytes = 0;
     flush_bins(c, NULL);
+    while (c->q_head) {
+        hm_magazine_t *m = c->q_head;
+        c->q_head = m->next;
+        slots_drain(c, m->klass, m);
+    }
+    c->q_tail = NULL;
+    for (unsigned k = 0; k < HM_SLOT_CLASSES; k++) {
+        if (c->fill[k])
+            slots_drain(c, k, c->fill[k]);
+        c->fill[k] = NULL;
+    }
+    c->q_bytes = 0;
     for (unsigned k = 0; k < HM_SLOT_CLASSES; k++) {
         hm_depot_put(k, c->mag[k]);
         c->mag[k] = NULL;
@@ -313,41 +375,49 @@ static inline cache_t *cache(void)
     return first_cache();
 }
 
-/* Queue entry e in c's FIFO, moving the oldest on past the budget (Q2). */
-static void enqueue(cache_t *c, parked_t e)
-{
-    if (c->n == RING)
-        move_oldest(c);
-    c->ring[(c->head + c->n) % RING] = e;
-    c->n++;
-    c->ring_bytes += cost(e.req);
-    while (c->n && c->ring_bytes > hm_opt.quarantine_bytes)
-        move_oldest(c);
-}
-
 void hm_quarantine_put(mem_heap_t *h, void *p, size_t req)
 {
     cache_t *c = cache();
-    if (c)
-        enqueue(c, (parked_t){ p, h, NULL, req });
-    else
-        give_back(&(parked_t){ p, h, NULL, req }, "free");
+    if (!c) {
+        give_back(&(parked_t){ p, h, req }, "free");
+        return;
+    }
+    if (c->n == RING)
+        move_oldest(c);
+    c->ring[(c->head + c->n) % RING] = (parked_t){ p, h, req };
+    c->n++;
+    c->ring_bytes += cost(req);
+    over_budget(c);
 }
 
 void hm_quarantine_put_slot(hm_slab_t *s, void *p, size_t req)
 {
-    cache_t *c = cache();
-    if (c) {
-        enqueue(c, (parked_t){ p, NULL, s, req });
-        return;
-    }
-    /* No cache (the thread is ending): straight to the depot, alone in a
-     * magazine. */
+    (void)req; /* a slot's cost is its size */
     unsigned k = hm_slab_class(s);
-    hm_magazine_t *m = hm_depot_swap_empty(k, NULL);
-    if (m) {
-        m->e[m->n++] = (hm_parked_slot_t){ p, s };
-        hm_depot_put(k, m);
+    cache_t *c = cache();
+    hm_magazine_t *f = c ? c->fill[k] : NULL;
+    if (!f) {
+        if (!(f = hm_depot_swap_empty(k, NULL)))
+            return; /* out of memory: the slot stays held, unused */
+        f->klass = k;
+        if (!c) { /* no cache (the thread is ending): to the depot, alone */
+            f->e[f->n++] = (hm_parked_slot_t){ p, s };
+            hm_depot_put(k, f);
+            return;
+        }
+        c->fill[k] = f;
+    }
+    f->e[f->n++] = (hm_parked_slot_t){ p, s };
+    c->q_bytes += (size_t)k * GRANULE;
+    if (f->n == hm_slab_mag_cap(s)) { /* full: into the slot FIFO */
+        c->fill[k] = NULL;
+        f->next = NULL;
+        if (c->q_tail)
+            c->q_tail->next = f;
+        else
+            c->q_head = f;
+        c->q_tail = f;
+        over_budget(c);
     }
 }
 
