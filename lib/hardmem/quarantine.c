@@ -284,17 +284,19 @@ static void over_budget(cache_t *c)
     }
 }
 
-/* Verify every slot of quarantined magazine m (class k) on its way out (a
- * write after free is reported; such a slot is dropped), then make the
- * rest reusable. */
-static void slots_drain(cache_t *c, unsigned k, hm_magazine_t *m)
+/* Verify every slot of magazine m on its way to the depot at a drain (a
+ * write after free is reported; such a slot is dropped), then put the rest
+ * there. */
+static void slots_drain(unsigned k, hm_magazine_t *m)
 {
+    if (!m)
+        return;
     unsigned kept = 0;
     for (unsigned i = 0; i < m->n; i++)
         if (hm_slot_check_held(m->e[i].s, m->e[i].p, "free (quarantine release)"))
             m->e[kept++] = m->e[i];
     m->n = kept;
-    slots_ready(c, k, m);
+    hm_depot_put(k, m);
 }
 
 static void drain(cache_t *c)
@@ -310,18 +312,14 @@ static void drain(cache_t *c)
     while (c->q_head) {
         hm_magazine_t *m = c->q_head;
         c->q_head = m->next;
-        slots_drain(c, m->klass, m);
+        slots_drain(m->klass, m);
     }
     c->q_tail = NULL;
-    for (unsigned k = 0; k < HM_SLOT_CLASSES; k++) {
-        if (c->fill[k])
-            slots_drain(c, k, c->fill[k]);
-        c->fill[k] = NULL;
-    }
     c->q_bytes = 0;
     for (unsigned k = 0; k < HM_SLOT_CLASSES; k++) {
-        hm_depot_put(k, c->mag[k]);
-        c->mag[k] = NULL;
+        slots_drain(k, c->fill[k]);
+        slots_drain(k, c->mag[k]); /* past the quarantine: verified as the bins are */
+        c->fill[k] = c->mag[k] = NULL;
     }
 }
 

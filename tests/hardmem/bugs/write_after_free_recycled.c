@@ -1,5 +1,7 @@
 /* A write after the block left the quarantine (quarantine_kb=1), found when
- * the recycled block is about to be handed out again. */
+ * the recycled block is about to be handed out again, or at the latest when
+ * the thread's cache is drained at exit (a slot waits in its magazine until
+ * the magazine fills). */
 #include <stdlib.h>
 int main(void)
 {
