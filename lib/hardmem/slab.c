@@ -29,7 +29,8 @@
  * INVARIANTS (checked where named)
  *   S1  Every slot header of a slab is valid: size == the slab's class,
  *       flags == BLK_ALLOC | SLOT_FLAG, canary matches (state_ok, at every
- *       free, reuse, size query, and for the next slot at every free).
+ *       free, reuse and size query; the next slot's size and flags, which a
+ *       linear overflow reaches first, at every free).
  *   S2  A slot leaves the live state only by one compare-and-swap from the
  *       exact live state word a free validated, so of two frees of the
  *       same slot, racing or not, exactly one succeeds; the other is a
@@ -84,7 +85,8 @@ struct hm_slab {
     uint32_t klass;      /* slot size in granules */
     uint32_t slot_bytes, nslots;
     uint32_t recip;      /* 2^32 / slot_bytes + 1: exact division below HM_SLAB */
-    uint32_t carved;     /* slots [0, carved) have headers (atomic; S1) */
+    uint32_t carved;     /* slots [0, carved) have headers (S1; depot lock) */
+    uint32_t carved_bytes; /* carved * slot_bytes, read without a lock (atomic) */
     int level;           /* the checked malloc's check level (HARDMEM_CHECK) */
     uint64_t key;        /* the canary's key: h->secret with the size and flags absorbed */
     unsigned mag_cap;    /* hm_mag_cap(klass) */
@@ -137,50 +139,45 @@ static inline slot_hdr_t *slot_at(const hm_slab_t *s, uint32_t i)
 
 static inline size_t payload_of(const hm_slab_t *s) { return s->slot_bytes - HDR_BYTES; }
 
-/* The state word of slot i with low half `low` (slack | state bits).  Its
- * canary is the core's keyed hash (canary_absorb, heap.h) of the slot's
- * address and low half, keyed by the heap's secret with the slot's size and
- * flags absorbed first (the slab's key): the same fields hdr_canary()
- * covers, one multiply fewer on every free and malloc. */
-static inline uint64_t state_make(const hm_slab_t *s, uint32_t i, uint32_t low)
+/* The header of the slot whose payload starts at p. */
+static inline slot_hdr_t *hdr_of(const void *p) { return (slot_hdr_t *)((uintptr_t)p - HDR_BYTES); }
+
+/* The state word of slot header hd with low half `low` (slack | state
+ * bits).  Its canary is the core's keyed hash (canary_absorb, heap.h) of the
+ * slot's address and low half, keyed by the heap's secret with the slot's
+ * size and flags absorbed first (the slab's key): the same fields
+ * hdr_canary() covers, one multiply fewer on every free and malloc. */
+static inline uint64_t state_make(const hm_slab_t *s, const slot_hdr_t *hd, uint32_t low)
 {
-    uint64_t x = canary_absorb(s->key, (uint64_t)(uintptr_t)slot_at(s, i));
+    uint64_t x = canary_absorb(s->key, (uint64_t)(uintptr_t)hd);
     x = canary_absorb(x, low);
     return (uint64_t)(uint32_t)(x ^ (x >> 32)) << 32 | low;
 }
 
-/* S1 for slot i whose state word was read as st. */
-static inline bool state_ok(const hm_slab_t *s, uint32_t i, uint64_t st)
+/* S1 for slot header hd whose state word was read as st. */
+static inline bool state_ok(const hm_slab_t *s, const slot_hdr_t *hd, uint64_t st)
 {
-    const slot_hdr_t *hd = slot_at(s, i);
     uint32_t low = (uint32_t)st;
     return hd->size == s->klass && hd->flags == SLOT_FLAGS && (low & ~STATE_BITS) <= payload_of(s) &&
-           st == state_make(s, i, low);
+           st == state_make(s, hd, low);
 }
 
-static inline uint64_t state_load(const hm_slab_t *s, uint32_t i)
+static inline uint64_t state_load(const slot_hdr_t *hd) { return __atomic_load_n(&hd->state, __ATOMIC_ACQUIRE); }
+
+static inline bool state_swap(slot_hdr_t *hd, uint64_t *expect, uint64_t want)
 {
-    return __atomic_load_n(&slot_at(s, i)->state, __ATOMIC_ACQUIRE);
+    return __atomic_compare_exchange_n(&hd->state, expect, want, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
-static inline bool state_swap(const hm_slab_t *s, uint32_t i, uint64_t *expect, uint64_t want)
-{
-    return __atomic_compare_exchange_n(&slot_at(s, i)->state, expect, want, false, __ATOMIC_ACQ_REL,
-                                       __ATOMIC_ACQUIRE);
-}
-
-/* The index of the slot whose payload starts at p, or -1. */
-static inline long slot_index(const hm_slab_t *s, const void *p)
+/* Does p point at the payload of a carved slot of s? */
+static inline bool slot_valid(const hm_slab_t *s, const void *p)
 {
     uintptr_t a = (uintptr_t)p, lo = (uintptr_t)s->base + HDR_BYTES;
     if (a < lo)
-        return -1;
+        return false;
     uintptr_t off = a - lo;
     uint32_t i = (uint32_t)(((uint64_t)off * s->recip) >> 32);
-    if (off >= (uintptr_t)__atomic_load_n(&s->carved, __ATOMIC_ACQUIRE) * s->slot_bytes ||
-        (uintptr_t)i * s->slot_bytes != off)
-        return -1;
-    return (long)i;
+    return off < __atomic_load_n(&s->carved_bytes, __ATOMIC_ACQUIRE) && (uintptr_t)i * s->slot_bytes == off;
 }
 
 /* ---------------- fill patterns ---------------- */
@@ -190,6 +187,21 @@ static inline uint64_t load8(const unsigned char *p)
     uint64_t v;
     __builtin_memcpy(&v, p, 8);
     return v;
+}
+
+/* Fill the n bytes at p, the head of a slot's payload (16 bytes at least),
+ * with `byte`: short runs by words (the last one overlapping, or the first
+ * eight bytes merged when n < 8), long ones with memset. */
+static inline void head_fill(unsigned char *p, size_t n, unsigned char byte)
+{
+    uint64_t pat = 0x0101010101010101ULL * byte;
+    if (n > 128 || n < 8) {
+        memset(p, byte, n);
+        return;
+    }
+    for (size_t i = 0; i + 8 <= n; i += 8)
+        __builtin_memcpy(p + i, &pat, 8);
+    __builtin_memcpy(p + n - 8, &pat, 8);
 }
 
 /* Are the n bytes before `end` all `byte`?  [end - n, end) is the tail of a
@@ -231,17 +243,18 @@ static inline bool head_filled(const hm_slab_t *s, const unsigned char *p, size_
 
 /* ---------------- reports ---------------- */
 
-static void slot_error(hm_kind_t kind, const char *op, const void *p, const hm_slab_t *s, long i,
+/* Report p (slot header hd, or NULL when p is no slot's start). */
+static void slot_error(hm_kind_t kind, const char *op, const void *p, const hm_slab_t *s, const slot_hdr_t *hd,
                        long long bad_off, uint64_t expected, uint64_t found, const char *detail,
                        const void *caller)
 {
     hm_error_t e = { .kind = kind, .op = op, .addr = p, .block = NULL, .requested = (size_t)-1,
                      .usable = (size_t)-1, .bad_off = bad_off, .expected = expected, .found = found,
                      .detail = detail, .caller = caller };
-    if (i >= 0) {
-        e.block = (const unsigned char *)slot_at(s, (uint32_t)i) + HDR_BYTES;
-        uint64_t st = state_load(s, (uint32_t)i);
-        if (state_ok(s, (uint32_t)i, st) && !((uint32_t)st & HELD_BIT)) {
+    if (hd) {
+        e.block = p;
+        uint64_t st = state_load(hd);
+        if (state_ok(s, hd, st) && !((uint32_t)st & HELD_BIT)) {
             e.usable = payload_of(s);
             e.requested = e.usable - (uint32_t)st;
         }
@@ -250,11 +263,11 @@ static void slot_error(hm_kind_t kind, const char *op, const void *p, const hm_s
 }
 
 /* A slot whose header fails S1: the program wrote before its block. */
-static void header_error(const char *op, const void *p, const hm_slab_t *s, long i, const void *caller)
+static void header_error(const char *op, const void *p, const hm_slab_t *s, const slot_hdr_t *hd,
+                         const void *caller)
 {
-    const slot_hdr_t *hd = slot_at(s, (uint32_t)i);
-    uint64_t st = state_load(s, (uint32_t)i);
-    slot_error(HM_UNDERFLOW, op, p, s, i, -1, state_make(s, (uint32_t)i, (uint32_t)st) >> 32, st >> 32,
+    uint64_t st = state_load(hd);
+    slot_error(HM_UNDERFLOW, op, p, s, hd, -1, state_make(s, hd, (uint32_t)st) >> 32, st >> 32,
                hd->size != s->klass || hd->flags != SLOT_FLAGS ? "slot header size or flags overwritten"
                                                               : "slot header canary mismatch",
                caller);
@@ -262,30 +275,29 @@ static void header_error(const char *op, const void *p, const hm_slab_t *s, long
 
 /* ---------------- the program's calls ---------------- */
 
-/* Validate p as a live slot of s: index, header (S1), not held, slack (S3).
- * A held slot is a double free when the call frees it, else an invalid
- * pointer (as for blocks, api.c).  On success *ip and *stp get its index and
+/* Validate p as a live slot of s: a carved slot's start, header (S1), not
+ * held, slack (S3).  A held slot is a double free when the call frees it,
+ * else an invalid pointer (as for blocks, api.c).  On success *stp gets its
  * state word. */
-static bool live_slot(hm_slab_t *s, void *p, const char *op, const void *caller, bool freeing, long *ip,
-                      uint64_t *stp)
+static bool live_slot(hm_slab_t *s, void *p, const char *op, const void *caller, bool freeing, uint64_t *stp)
 {
-    long i = slot_index(s, p);
-    if (i < 0) {
-        slot_error(HM_INVALID_POINTER, op, p, s, -1, -1, 0, 0, "not the start of a slot in a slab", caller);
+    if (!slot_valid(s, p)) {
+        slot_error(HM_INVALID_POINTER, op, p, s, NULL, -1, 0, 0, "not the start of a slot in a slab", caller);
         return false;
     }
-    uint64_t st = state_load(s, (uint32_t)i);
-    if (!state_ok(s, (uint32_t)i, st)) {
-        header_error(op, p, s, i, caller);
+    slot_hdr_t *hd = hdr_of(p);
+    uint64_t st = state_load(hd);
+    if (!state_ok(s, hd, st)) {
+        header_error(op, p, s, hd, caller);
         return false;
     }
     uint32_t low = (uint32_t)st;
     if (low & FRESH_BIT) {
-        slot_error(HM_INVALID_POINTER, op, p, s, i, -1, 0, 0, "a slot that was never handed out", caller);
+        slot_error(HM_INVALID_POINTER, op, p, s, hd, -1, 0, 0, "a slot that was never handed out", caller);
         return false;
     }
     if (low & HELD_BIT) {
-        slot_error(freeing ? HM_DOUBLE_FREE : HM_INVALID_POINTER, op, p, s, i, -1, 0, 0,
+        slot_error(freeing ? HM_DOUBLE_FREE : HM_INVALID_POINTER, op, p, s, hd, -1, 0, 0,
                    freeing ? "block was freed and is held for reuse (quarantine)"
                            : "block was freed (not the start of a live block)",
                    caller);
@@ -295,54 +307,53 @@ static bool live_slot(hm_slab_t *s, void *p, const char *op, const void *caller,
     if (s->level >= MEM_CHECK_LOCAL && low &&
         !tail_filled((const unsigned char *)p + payload_of(s), low, SLACK_BYTE)) {
         size_t off = hm_first_diff((const unsigned char *)p + req, low, SLACK_BYTE);
-        slot_error(HM_OVERFLOW, op, p, s, i, (long long)(req + off), SLACK_BYTE, ((unsigned char *)p)[req + off],
+        slot_error(HM_OVERFLOW, op, p, s, hd, (long long)(req + off), SLACK_BYTE, ((unsigned char *)p)[req + off],
                    "write past the requested size (slack overwritten)", caller);
         return false;
     }
-    *ip = i;
     *stp = st;
     return true;
 }
 
 bool hm_slot_free(hm_slab_t *s, void *p, size_t *req, const char *op, const void *caller)
 {
-    long i;
     uint64_t st;
-    if (!live_slot(s, p, op, caller, true, &i, &st))
+    if (!live_slot(s, p, op, caller, true, &st))
         return false;
+    slot_hdr_t *hd = hdr_of(p);
     uint32_t low = (uint32_t)st;
-    if ((uint32_t)i + 1 < __atomic_load_n(&s->carved, __ATOMIC_ACQUIRE) &&
-        !state_ok(s, (uint32_t)i + 1, state_load(s, (uint32_t)i + 1))) {
-        uint64_t nst = state_load(s, (uint32_t)i + 1);
-        slot_error(HM_OVERFLOW_NEXT, op, p, s, i, (long long)payload_of(s),
-                   state_make(s, (uint32_t)i + 1, (uint32_t)nst) >> 32, nst >> 32,
-                   "the next slot's header is overwritten", caller);
+    /* A linear overflow reaches the next slot's size and flags first: that
+     * word is checked here, its canary when that slot is freed or reused. */
+    const slot_hdr_t *next = (const slot_hdr_t *)((const unsigned char *)hd + s->slot_bytes);
+    if ((uintptr_t)next - (uintptr_t)s->base < __atomic_load_n(&s->carved_bytes, __ATOMIC_ACQUIRE) &&
+        (next->size != s->klass || next->flags != SLOT_FLAGS)) {
+        slot_error(HM_OVERFLOW_NEXT, op, p, s, hd, (long long)payload_of(s), (uint64_t)SLOT_FLAGS << 32 | s->klass,
+                   load8((const unsigned char *)next), "the next slot's header (size and flags) is overwritten",
+                   caller);
         return false;
     }
-    if (!state_swap(s, (uint32_t)i, &st, state_make(s, (uint32_t)i, low | HELD_BIT))) {
+    if (!state_swap(hd, &st, state_make(s, hd, low | HELD_BIT))) {
         /* Another free of the same slot won the race (S2). */
-        slot_error(HM_DOUBLE_FREE, op, p, s, i, -1, 0, 0, "the slot was freed at the same time by another call",
+        slot_error(HM_DOUBLE_FREE, op, p, s, hd, -1, 0, 0, "the slot was freed at the same time by another call",
                    caller);
         return false;
     }
     *req = payload_of(s) - low;
     if (s->level >= MEM_CHECK_LOCAL)
-        memset(p, POISON_BYTE, *req);
+        head_fill(p, *req, POISON_BYTE);
     return true;
 }
 
 size_t hm_slot_size(hm_slab_t *s, void *p, const char *op, const void *caller)
 {
-    long i;
     uint64_t st;
-    return live_slot(s, p, op, caller, false, &i, &st) ? payload_of(s) - (uint32_t)st : 0;
+    return live_slot(s, p, op, caller, false, &st) ? payload_of(s) - (uint32_t)st : 0;
 }
 
 int hm_slot_resize(hm_slab_t *s, void *p, size_t size, const void *caller)
 {
-    long i;
     uint64_t st;
-    if (!live_slot(s, p, "realloc", caller, false, &i, &st))
+    if (!live_slot(s, p, "realloc", caller, false, &st))
         return -1;
     size_t payload = payload_of(s), old = payload - (uint32_t)st;
     /* In place when the slot has room and would not be more than half empty
@@ -350,8 +361,9 @@ int hm_slot_resize(hm_slab_t *s, void *p, size_t size, const void *caller)
     size_t need = (size + HDR_BYTES + GRANULE - 1) / GRANULE;
     if (need > s->klass || 2 * need <= s->klass)
         return 0;
-    if (!state_swap(s, (uint32_t)i, &st, state_make(s, (uint32_t)i, (uint32_t)(payload - size)))) {
-        slot_error(HM_DOUBLE_FREE, "realloc", p, s, i, -1, 0, 0, "the slot was freed during realloc", caller);
+    slot_hdr_t *hd = hdr_of(p);
+    if (!state_swap(hd, &st, state_make(s, hd, (uint32_t)(payload - size)))) {
+        slot_error(HM_DOUBLE_FREE, "realloc", p, s, hd, -1, 0, 0, "the slot was freed during realloc", caller);
         return -1;
     }
     if (s->level >= MEM_CHECK_LOCAL && size < old) /* the cut tail becomes slack */
@@ -361,19 +373,25 @@ int hm_slot_resize(hm_slab_t *s, void *p, size_t size, const void *caller)
 
 /* ---------------- held slots ---------------- */
 
-/* Is held slot p (index i) intact: header (S1), held, poison (S3)?  Reports
- * and returns false otherwise.  *oldp gets its requested bytes. */
-static bool held_intact(hm_slab_t *s, void *p, long i, const char *op, uint64_t *stp, size_t *oldp)
+/* Is held slot p intact: a carved slot's start, header (S1), held, poison
+ * (S3)?  Reports and returns false otherwise.  *stp and *oldp get its state
+ * word and its requested bytes. */
+static bool held_intact(hm_slab_t *s, void *p, const char *op, uint64_t *stp, size_t *oldp)
 {
-    uint64_t st = state_load(s, (uint32_t)i);
-    if (!state_ok(s, (uint32_t)i, st) || !((uint32_t)st & HELD_BIT)) {
-        header_error(op, p, s, i, NULL);
+    if (!slot_valid(s, p)) {
+        slot_error(HM_CORRUPT_HEAP, op, p, s, NULL, -1, 0, 0, "a held slot outside its slab", NULL);
+        return false;
+    }
+    slot_hdr_t *hd = hdr_of(p);
+    uint64_t st = state_load(hd);
+    if (!state_ok(s, hd, st) || !((uint32_t)st & HELD_BIT)) {
+        header_error(op, p, s, hd, NULL);
         return false;
     }
     size_t old = payload_of(s) - ((uint32_t)st & ~STATE_BITS);
     if (s->level >= MEM_CHECK_LOCAL && !head_filled(s, p, old, POISON_BYTE)) {
         size_t off = hm_first_diff(p, old, POISON_BYTE);
-        slot_error(HM_USE_AFTER_FREE, op, p, s, i, (long long)off, POISON_BYTE, ((unsigned char *)p)[off],
+        slot_error(HM_USE_AFTER_FREE, op, p, s, hd, (long long)off, POISON_BYTE, ((unsigned char *)p)[off],
                    "held slot written after free (poison overwritten)", NULL);
         return false;
     }
@@ -386,21 +404,19 @@ bool hm_slot_check_held(hm_slab_t *s, void *p, const char *op)
 {
     uint64_t st;
     size_t old;
-    long i = slot_index(s, p);
-    return i >= 0 && held_intact(s, p, i, op, &st, &old);
+    return held_intact(s, p, op, &st, &old);
 }
 
 bool hm_slot_reuse(hm_slab_t *s, void *p, size_t req)
 {
-    long i = slot_index(s, p);
     uint64_t st;
     size_t old;
-    if (i < 0 || req > payload_of(s) || !held_intact(s, p, i, "malloc", &st, &old))
+    if (req > payload_of(s) || !held_intact(s, p, "malloc", &st, &old))
         return false;
     /* A plain store: only the holder (this call) changes a held slot (S2),
      * and a locked swap here would cost as much as the rest of malloc. */
-    __atomic_store_n(&slot_at(s, (uint32_t)i)->state, state_make(s, (uint32_t)i, (uint32_t)(payload_of(s) - req)),
-                     __ATOMIC_RELEASE);
+    slot_hdr_t *hd = hdr_of(p);
+    __atomic_store_n(&hd->state, state_make(s, hd, (uint32_t)(payload_of(s) - req)), __ATOMIC_RELEASE);
     if (s->level >= MEM_CHECK_LOCAL) {
         if ((uint32_t)st & FRESH_BIT) { /* first use: reads as poison, then slack */
             memset(p, POISON_BYTE, req);
@@ -492,7 +508,7 @@ static hm_slab_t *new_slab(unsigned k, const void *caller)
         return NULL; /* the block stays allocated: one slab's worth, lost */
     uint32_t bytes = k * GRANULE;
     *s = (hm_slab_t){ .base = base, .h = h, .klass = k, .slot_bytes = bytes, .nslots = HM_SLAB / bytes,
-                      .recip = (uint32_t)((1ull << 32) / bytes + 1), .carved = 0,
+                      .recip = (uint32_t)((1ull << 32) / bytes + 1), .carved = 0, .carved_bytes = 0,
                       .level = env_check_level(),
                       .key = canary_absorb(h->secret, (uint64_t)k << 32 | SLOT_FLAGS),
                       .mag_cap = hm_mag_cap(k) };
@@ -515,11 +531,12 @@ static void carve(hm_slab_t *s, hm_magazine_t *m)
         slot_hdr_t *hd = slot_at(s, i);
         hd->size = s->klass;
         hd->flags = SLOT_FLAGS;
-        __atomic_store_n(&hd->state, state_make(s, i, (uint32_t)payload_of(s) | STATE_BITS), __ATOMIC_RELAXED);
+        __atomic_store_n(&hd->state, state_make(s, hd, (uint32_t)payload_of(s) | STATE_BITS), __ATOMIC_RELAXED);
     }
     for (uint32_t i = hi; i-- > lo;)
         m->e[m->n++] = (hm_parked_slot_t){ (unsigned char *)slot_at(s, i) + HDR_BYTES, s };
-    __atomic_store_n(&s->carved, hi, __ATOMIC_RELEASE);
+    s->carved = hi;
+    __atomic_store_n(&s->carved_bytes, hi * s->slot_bytes, __ATOMIC_RELEASE);
 }
 
 /* A full magazine of class k: the depot's, or `spare` (empty) filled from
@@ -586,11 +603,12 @@ void hm_slots_each_live(void (*fn)(const void *p, size_t req, void *ctx), void *
     unsigned n = __atomic_load_n(&slab_count, __ATOMIC_ACQUIRE);
     for (unsigned j = 0; j < n; j++) {
         const hm_slab_t *s = all_slabs[j];
-        uint32_t carved = __atomic_load_n(&s->carved, __ATOMIC_ACQUIRE);
+        uint32_t carved = __atomic_load_n(&s->carved_bytes, __ATOMIC_ACQUIRE) / s->slot_bytes;
         for (uint32_t i = 0; i < carved; i++) {
-            uint64_t st = state_load(s, i);
-            if (state_ok(s, i, st) && !((uint32_t)st & HELD_BIT))
-                fn((const unsigned char *)slot_at(s, i) + HDR_BYTES, payload_of(s) - (uint32_t)st, ctx);
+            const slot_hdr_t *hd = slot_at(s, i);
+            uint64_t st = state_load(hd);
+            if (state_ok(s, hd, st) && !((uint32_t)st & HELD_BIT))
+                fn((const unsigned char *)hd + HDR_BYTES, payload_of(s) - (uint32_t)st, ctx);
         }
     }
 }
