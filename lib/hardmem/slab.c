@@ -221,14 +221,17 @@ static inline bool tail_filled(const unsigned char *end, size_t n, unsigned char
 #endif
 }
 
+/* A largest payload of poison, for one memcmp() over a long one. */
+static const unsigned char poison_payload[HM_SLOT_MAX] = { [0 ... HM_SLOT_MAX - 1] = POISON_BYTE };
+
 /* Are the n bytes at p, the head of a slot's payload (16 bytes at least),
- * all `byte`?  Short runs by words (the last one overlapping, or masked when
- * n < 8), long ones with libc's vectorised compare (bytes_differ). */
-static inline bool head_filled(const hm_slab_t *s, const unsigned char *p, size_t n, unsigned char byte)
+ * all POISON_BYTE?  Short runs by words (the last one overlapping, or masked
+ * when n < 8), long ones with libc's vectorised compare. */
+static inline bool head_poisoned(const unsigned char *p, size_t n)
 {
     if (n > 128)
-        return bytes_differ(s->h, (size_t)(p - s->h->base), n, byte) == n;
-    uint64_t pat = 0x0101010101010101ULL * byte;
+        return memcmp(p, poison_payload, n) == 0;
+    uint64_t pat = 0x0101010101010101ULL * POISON_BYTE;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (n < 8)
         return !n || !((load8(p) ^ pat) & ((1ULL << 8 * n) - 1)); /* the low n bytes */
@@ -237,7 +240,7 @@ static inline bool head_filled(const hm_slab_t *s, const unsigned char *p, size_
         bad |= load8(p + i) ^ pat;
     return !bad;
 #else
-    return hm_first_diff(p, n, byte) == n;
+    return hm_first_diff(p, n, POISON_BYTE) == n;
 #endif
 }
 
@@ -389,7 +392,7 @@ static bool held_intact(hm_slab_t *s, void *p, const char *op, uint64_t *stp, si
         return false;
     }
     size_t old = payload_of(s) - ((uint32_t)st & ~STATE_BITS);
-    if (s->level >= MEM_CHECK_LOCAL && !head_filled(s, p, old, POISON_BYTE)) {
+    if (s->level >= MEM_CHECK_LOCAL && !head_poisoned(p, old)) {
         size_t off = hm_first_diff(p, old, POISON_BYTE);
         slot_error(HM_USE_AFTER_FREE, op, p, s, hd, (long long)off, POISON_BYTE, ((unsigned char *)p)[off],
                    "held slot written after free (poison overwritten)", NULL);
