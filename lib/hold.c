@@ -41,11 +41,18 @@ static int held_of(mem_heap_t *h, const void *p, uint32_t *gp)
     uint32_t g = (uint32_t)((a - base) / GRANULE) - 1;
     int err = block_check(h, g);
     if (err) {
-        /* A header that still says "held" was overwritten (a write after
-         * free); anything else was never a held block's header. */
+        /* A header that still says "held", outside the free space, whose
+         * size leads to a valid next header was overwritten (a write after
+         * free); anything else was never a held block's header: bytes of a
+         * free block's node or of a payload can look like flags and a size
+         * (the same test as block_of's for live blocks). */
         const block_hdr_t *b = hdr(h, g);
-        if ((b->flags & (BLK_ALLOC | BLK_HELD)) == (BLK_ALLOC | BLK_HELD) && b->size >= MIN_BLOCK_G &&
-            b->size <= h->end - g)
+        int ierr;
+        uint32_t in_free = index_containing(h, g, &ierr);
+        if (ierr)
+            return ierr;
+        if (!in_free && (b->flags & (BLK_ALLOC | BLK_HELD)) == (BLK_ALLOC | BLK_HELD) && b->size >= MIN_BLOCK_G &&
+            b->size <= h->end - g && (g + b->size == h->end || hdr_ok(h, g + b->size)))
             return err;
         return report(h, E_BAD_POINTER, g, "not a held block (no valid header before the pointer)", 0, 0);
     }
