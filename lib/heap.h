@@ -218,12 +218,7 @@ static inline bool hdr_ok(const mem_heap_t *h, uint32_t g)
 
 static inline bool handle_ok(const mem_heap_t *h) { return h && h->magic == (HEAP_MAGIC ^ (uint64_t)(uintptr_t)h); }
 
-/* The heap's lock.  A call holds it for its own work on the heap only (no
- * allocation, no callback; mem_heap_dump is the one call that writes to a
- * file under it), so a waiter spins a while on a plain load and then
- * yields the processor rather than sleeping.  Uncontended it is one atomic
- * exchange and one store with no call into libc, which matters on the
- * checked malloc's every call. */
+/* A spinning waiter's pause. */
 static inline void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -231,6 +226,12 @@ static inline void cpu_relax(void)
 #endif
 }
 
+/* The heap's lock.  A call holds it for its own work on the heap only (no
+ * allocation, no callback; mem_heap_dump is the one call that writes to a
+ * file under it), so a waiter spins a while on a plain load and then
+ * yields the processor rather than sleeping.  Uncontended it is one atomic
+ * exchange and one store with no call into libc, which matters on the
+ * checked malloc's every call. */
 static inline void heap_lock(mem_heap_t *h)
 {
     for (unsigned spins = 0; __atomic_exchange_n(&h->lock, 1, __ATOMIC_ACQUIRE);) {

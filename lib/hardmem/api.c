@@ -3,6 +3,9 @@
  * three back ends, and the routing of every pointer to its owner.
  *
  * ROUTING
+ *   slot    size <= HM_SLOT_MAX, alignment 16, while a quarantine is on and
+ *           check=full is not: a slot of a slab (slab.c), freed and reused
+ *           without a lock; the slab map tells a slot's pointer from others.
  *   small   size < large threshold: a region heap of the caller's arena
  *           (regions.c); freed blocks go through the quarantine.
  *   large   its own mapping with a guard page (large.c).
@@ -24,12 +27,14 @@
  *   size up to whole pages; pvalloc(0) is a minimal block, as in glibc); free preserves errno; every block
  *   is 16-byte aligned and every block, aligned or not, is freed with free.
  *
- * The hot paths make one core call each, under the heap's lock: free holds
- * the block (mem_heap_hold: pointer, header, slack and next header checked,
- * payload poisoned) for the thread's quarantine; malloc takes a block of its
- * size class from the thread's bins (mem_heap_unhold: poison and slack
- * verified) or carves one (mem_heap_alloc_room); realloc within the block
- * only changes its requested size (mem_heap_set_size).
+ * For blocks, the hot paths make one core call each, under the heap's
+ * lock: free holds the block (mem_heap_hold: pointer, header, slack and
+ * next header checked, payload poisoned) for the thread's quarantine;
+ * malloc takes a block of its size class from the thread's bins
+ * (mem_heap_unhold: poison and slack verified) or carves one
+ * (mem_heap_alloc_room); realloc within the block only changes its
+ * requested size (mem_heap_set_size).  Slots make the same checks in
+ * slab.c, with atomic operations on the slot's header instead of a lock.
  *
  * INITIALISATION
  * The first call parses HARDMEM_OPTIONS (getenv) and sets up locks; it makes
@@ -164,7 +169,6 @@ static void *alloc_impl(size_t size, size_t align, bool zero, const void *caller
     } else if (size >= hm_opt.large_threshold || align > 4096) {
         p = hm_large_alloc(size, align);
     } else {
-        p = NULL;
         size_t room = size;
         if (!hm_opt.check_full && hm_opt.quarantine_bytes)
             p = hm_recycle_take(size, align, &room);
@@ -310,7 +314,7 @@ static void slot_free(hm_slab_t *s, void *p, const char *op, const void *caller)
     if (hm_opt.stacks)
         hm_stack_free(p, caller);
     hm_stat_free(req);
-    hm_quarantine_put_slot(s, p, req);
+    hm_quarantine_put_slot(s, p);
 }
 
 static void free_impl(void *p, const char *op, const void *caller)

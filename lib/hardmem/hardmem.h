@@ -249,8 +249,8 @@ extern bool hm_slots;
 /* A slot for req (<= HM_SLOT_MAX) bytes from the calling thread's magazine
  * (quarantine.c), or NULL (no cache, or out of memory). */
 void *hm_slot_alloc(size_t req, const void *caller);
-/* Queue slot p of s, just freed with req requested bytes. */
-void hm_quarantine_put_slot(hm_slab_t *s, void *p, size_t req);
+/* Queue slot p of s, just freed (held and poisoned). */
+void hm_quarantine_put_slot(hm_slab_t *s, void *p);
 
 /* ---- large blocks (large.c) ---- */
 void *hm_large_alloc(size_t size, size_t align);

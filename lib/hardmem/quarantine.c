@@ -243,11 +243,6 @@ static void slots_release_oldest(cache_t *c)
     slots_ready(c, m->klass, m);
 }
 
-/* Past the budget (Q2), the older side goes on: the slot FIFO's oldest
- * magazine when the slot side holds at least half, else the block FIFO's
- * oldest entry. */
-static void over_budget(cache_t *c);
-
 /* Move the FIFO's oldest block to its bin; when the bin is full, empty all
  * bins back to the heaps (flush_bins). */
 static void move_oldest(cache_t *c)
@@ -272,6 +267,9 @@ static void move_oldest(cache_t *c)
     c->bin_bytes += gbytes(g);
 }
 
+/* Past the budget (Q2), the older side goes on: the slot FIFO's oldest
+ * magazine when the slot side holds at least half, else the block FIFO's
+ * oldest entry. */
 static void over_budget(cache_t *c)
 {
     while (c->ring_bytes + c->q_bytes > hm_opt.quarantine_bytes) {
@@ -388,9 +386,8 @@ void hm_quarantine_put(mem_heap_t *h, void *p, size_t req)
     over_budget(c);
 }
 
-void hm_quarantine_put_slot(hm_slab_t *s, void *p, size_t req)
+void hm_quarantine_put_slot(hm_slab_t *s, void *p)
 {
-    (void)req; /* a slot's cost is its size */
     unsigned k = hm_slab_class(s);
     cache_t *c = cache();
     hm_magazine_t *f = c ? c->fill[k] : NULL;
