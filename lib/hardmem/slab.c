@@ -10,7 +10,7 @@
  * block of a region heap, HM_SLAB bytes, HM_SLAB-aligned, cut into slots of
  * one size.  Each slot's header is the front end's alone, changed only with
  * atomic operations, so free and malloc take no lock; a slab's stretch of
- * the heap is entered in the heap's slab table (regions.c R4), which is how
+ * the address space is entered in the slab map (regions.c R4), which is how
  * free() tells a slot from a block.
  *
  * A SLOT
@@ -41,18 +41,20 @@
  *       SLACK_BYTE (verified at free: an overflow by even one byte), and a
  *       held slot's requested bytes are POISON_BYTE (verified at reuse and
  *       when a quarantine is drained: a write after free), its slack
- *       SLACK_BYTE.  A slot never handed out is held with 0 requested bytes.
- *   S4  Every held slot is in exactly one place: a thread's quarantine FIFO,
- *       a thread's magazine, or a magazine in the depot.
+ *       SLACK_BYTE.  A fresh slot (never handed out) is held with 0
+ *       requested bytes; its payload is filled at its first use.
+ *   S4  Every held slot is in exactly one place: a thread's quarantine (a
+ *       fill magazine or the slot FIFO), a thread's magazine, or a magazine
+ *       in the depot.
  *
  * MAGAZINES AND THE DEPOT
  * Held slots past the quarantine wait in magazines (arrays of hm_mag_cap()
  * slots, 8 to HM_MAG_SLOTS by size, after Bonwick's magazine layer): each
  * thread has one per class (quarantine.c), and the depot keeps the full
- * ones of every class under a lock taken once per magazine, not per block.  A new slab's slots go into
- * magazines in address order, so a run of mallocs gets adjacent slots.
- * Slabs are never given back to the core: their slots are reused by any
- * thread through the depot.
+ * ones of every class under a lock taken once per magazine, not per block.
+ * A slab is carved a magazine at a time, in address order, so a run of
+ * mallocs gets adjacent slots.  Slabs are never given back to the core:
+ * their slots are reused by any thread through the depot.
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -74,7 +76,7 @@ _Static_assert(HM_SLAB % GRANULE == 0 && HM_SLOT_MAX_G * GRANULE <= HM_SLAB / 32
 typedef struct slot_hdr {
     uint32_t size;  /* granules, header included */
     uint32_t flags; /* SLOT_FLAGS */
-    uint64_t state; /* low: slack | HELD_BIT; high: canary */
+    uint64_t state; /* low: slack | state bits; high: canary */
 } slot_hdr_t;
 
 _Static_assert(sizeof(slot_hdr_t) == HDR_BYTES, "a slot header has a block header's size");
@@ -189,9 +191,8 @@ static inline uint64_t load8(const unsigned char *p)
     return v;
 }
 
-/* Fill the n bytes at p, the head of a slot's payload (16 bytes at least),
- * with `byte`: short runs by words (the last one overlapping, or the first
- * eight bytes merged when n < 8), long ones with memset. */
+/* Fill the n bytes at p, the head of a slot's payload, with `byte`: runs of
+ * 8 to 128 bytes by words (the last one overlapping), others with memset. */
 static inline void head_fill(unsigned char *p, size_t n, unsigned char byte)
 {
     uint64_t pat = 0x0101010101010101ULL * byte;
