@@ -237,15 +237,11 @@ int poison_verify(mem_heap_t *h, uint32_t g, size_t at_byte, size_t len)
 
 int slack_verify(mem_heap_t *h, uint32_t g)
 {
-    if (h->level < MEM_CHECK_LOCAL)
+    if (slack_intact(h, g))
         return MEM_OK;
     const block_hdr_t *b = hdr(h, g);
-    if (!b->slack)
-        return MEM_OK;
     size_t at_byte = gbytes(g + b->size) - b->slack;
     size_t off = bytes_differ(h, at_byte, b->slack, SLACK_BYTE);
-    if (off == b->slack)
-        return MEM_OK;
     int err = report(h, E_CORRUPT_BLOCK, g, "write past the requested size (slack overwritten)", SLACK_BYTE,
                      h->base[at_byte + off]);
     h->report.byte_offset = (long long)(at_byte + off - gbytes(g));

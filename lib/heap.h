@@ -278,6 +278,14 @@ void node_write(mem_heap_t *h, uint32_t g, const free_node_t *n);
 void meta_wipe(mem_heap_t *h, size_t at_byte, size_t len);
 /* Is [at, at+len) all `byte`?  Returns the offset of the first other byte or len. */
 size_t bytes_differ(const mem_heap_t *h, size_t at_byte, size_t len, int byte);
+/* Are block g's slack bytes intact (all SLACK_BYTE, checked at LOCAL and
+ * above)?  slack_verify()'s test, without the report, for the hot paths. */
+static inline bool slack_intact(const mem_heap_t *h, uint32_t g)
+{
+    const block_hdr_t *b = hdr(h, g);
+    return h->level < MEM_CHECK_LOCAL || !b->slack ||
+           bytes_differ(h, gbytes(g + b->size) - b->slack, b->slack, SLACK_BYTE) == b->slack;
+}
 /* Level-dependent poison verification of [at, at+len); reports on failure. */
 int poison_verify(mem_heap_t *h, uint32_t g, size_t at_byte, size_t len);
 int slack_verify(mem_heap_t *h, uint32_t g);

@@ -30,15 +30,24 @@
 
 #include "heap.h"
 
+/* The granule of the header before p when p is a granule-aligned pointer
+ * into h's blocks, else 0 (the slow paths then name what is wrong). */
+static inline uint32_t granule_of(const mem_heap_t *h, const void *p)
+{
+    uintptr_t a = (uintptr_t)p, base = (uintptr_t)h->base;
+    if (a < base + gbytes(h->first) + HDR_BYTES || a >= base + gbytes(h->end) || (a - base) % GRANULE)
+        return 0;
+    return (uint32_t)((a - base) / GRANULE) - 1;
+}
+
 /* The held block p, validated: pointer in range and aligned, header
  * canary, ALLOC|HELD, poison over its requested bytes, slack. */
 static int held_of(mem_heap_t *h, const void *p, uint32_t *gp)
 {
-    uintptr_t a = (uintptr_t)p, base = (uintptr_t)h->base;
-    uintptr_t lo = base + gbytes(h->first) + HDR_BYTES, hi = base + gbytes(h->end);
-    if (a < lo || a >= hi || (a - base) % GRANULE)
-        return report(h, E_BAD_POINTER, 0, "not a held block (pointer outside the heap or misaligned)", lo, a);
-    uint32_t g = (uint32_t)((a - base) / GRANULE) - 1;
+    uint32_t g = granule_of(h, p);
+    if (!g)
+        return report(h, E_BAD_POINTER, 0, "not a held block (pointer outside the heap or misaligned)",
+                      (uint64_t)(uintptr_t)(h->base + gbytes(h->first) + HDR_BYTES), (uint64_t)(uintptr_t)p);
     int err = block_check(h, g);
     if (err) {
         /* A header that still says "held", outside the free space, whose
@@ -72,25 +81,6 @@ static int held_of(mem_heap_t *h, const void *p, uint32_t *gp)
         return err;
     *gp = g;
     return MEM_OK;
-}
-
-/* The granule of the header before p when p is a granule-aligned pointer
- * into h's blocks, else 0 (the slow paths then name what is wrong). */
-static inline uint32_t granule_of(const mem_heap_t *h, const void *p)
-{
-    uintptr_t a = (uintptr_t)p, base = (uintptr_t)h->base;
-    if (a < base + gbytes(h->first) + HDR_BYTES || a >= base + gbytes(h->end) || (a - base) % GRANULE)
-        return 0;
-    return (uint32_t)((a - base) / GRANULE) - 1;
-}
-
-/* Are block g's slack bytes intact (all SLACK_BYTE, checked at LOCAL and
- * above)?  The same test as slack_verify(), without the report. */
-static inline bool slack_intact(const mem_heap_t *h, uint32_t g)
-{
-    const block_hdr_t *b = hdr(h, g);
-    return h->level < MEM_CHECK_LOCAL || !b->slack ||
-           bytes_differ(h, gbytes(g + b->size) - b->slack, b->slack, SLACK_BYTE) == b->slack;
 }
 
 /* The writes of a hold, once block g passed every check: HELD set in one

@@ -409,12 +409,9 @@ void *hm_realloc_at(void *p, size_t size, const void *caller)
             return p;
         }
     } else if (h && size < hm_opt.large_threshold) {
-        /* In place when the block has room and would not be more than half
-         * empty: only the requested size (and so the slack) changes, the
-         * block keeps its size class.  Otherwise it moves, like a growth. */
+        /* In place, only the requested size (and so the slack) changes. */
         const block_hdr_t *b = (const block_hdr_t *)((unsigned char *)p - MEM_HEADER);
-        size_t need = (size + HDR_BYTES + GRANULE - 1) / GRANULE;
-        if (need <= b->size && 2 * need > b->size) {
+        if (hm_realloc_in_place(size, b->size)) {
             int code = mem_heap_set_size(h, p, size);
             if (!code) {
                 hm_stat_free(old);

@@ -65,6 +65,15 @@ static inline size_t hm_first_diff(const unsigned char *p, size_t n, unsigned ch
     return n;
 }
 
+/* May a block or slot of `granules` (header included) keep a realloc to
+ * size bytes in place?  When it has room and would not be more than half
+ * empty; otherwise the block moves, like a growth, and keeps its class. */
+static inline bool hm_realloc_in_place(size_t size, uint32_t granules)
+{
+    size_t need = (size + HDR_BYTES + GRANULE - 1) / GRANULE;
+    return need <= granules && 2 * need > granules;
+}
+
 /* ---- options (options.c) ---- */
 enum { HM_ABORT = 0, HM_REPORT = 1, HM_IGNORE = 2 };
 
@@ -183,8 +192,7 @@ enum {
     HM_SLOT_MAX_G = 64,                        /* largest slot: 1 KiB, header included */
     HM_SLOT_CLASSES = HM_SLOT_MAX_G + 1,       /* class = slot granules, 2 .. 64       */
     HM_SLOT_MAX = HM_SLOT_MAX_G * GRANULE - HDR_BYTES, /* largest request a slot serves */
-    HM_MAG_SLOTS = 63,                         /* slots per magazine, at most           */
-    HM_MAG_BYTES = 8192,                       /* ... and at most this many slot bytes  */
+    HM_MAG_SLOTS = 63,                         /* slots per magazine, at most (slab.c)  */
 };
 typedef struct hm_parked_slot {
     void *p;
@@ -201,13 +209,6 @@ static inline unsigned hm_slot_class(size_t req)
 {
     size_t g = (req + HDR_BYTES + GRANULE - 1) / GRANULE;
     return g < 2 ? 2 : (unsigned)g;
-}
-/* How many slots of class k a magazine holds: HM_MAG_SLOTS, fewer for big
- * slots, so that what a thread keeps per class stays near HM_MAG_BYTES. */
-static inline unsigned hm_mag_cap(unsigned k)
-{
-    unsigned n = HM_MAG_BYTES / (k * GRANULE);
-    return n < 8 ? 8 : n > HM_MAG_SLOTS ? HM_MAG_SLOTS : n;
 }
 /* The class of slab s's slots, and how many a magazine of them holds. */
 unsigned hm_slab_class(const hm_slab_t *s);

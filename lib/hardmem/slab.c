@@ -48,7 +48,7 @@
  *       in the depot.
  *
  * MAGAZINES AND THE DEPOT
- * Held slots past the quarantine wait in magazines (arrays of hm_mag_cap()
+ * Held slots past the quarantine wait in magazines (arrays of mag_cap()
  * slots, 8 to HM_MAG_SLOTS by size, after Bonwick's magazine layer): each
  * thread has one per class (quarantine.c), and the depot keeps the full
  * ones of every class under a lock taken once per magazine, not per block.
@@ -66,6 +66,16 @@ enum {
     SLOT_FLAGS = BLK_ALLOC | SLOT_FLAG,
     POOL_BYTES = 1 << 20, /* descriptors and magazines are carved from such maps */
 };
+enum { MAG_BYTES = 8192 }; /* slot bytes a magazine holds, at most */
+
+/* How many slots of class k a magazine holds: HM_MAG_SLOTS, fewer for big
+ * slots, so that what a thread keeps per class stays near MAG_BYTES. */
+static unsigned mag_cap(unsigned k)
+{
+    unsigned n = MAG_BYTES / (k * GRANULE);
+    return n < 8 ? 8 : n > HM_MAG_SLOTS ? HM_MAG_SLOTS : n;
+}
+
 #define HELD_BIT 0x80000000u
 #define FRESH_BIT 0x40000000u /* held and never handed out: payload not yet filled */
 #define STATE_BITS (HELD_BIT | FRESH_BIT)
@@ -91,7 +101,7 @@ struct hm_slab {
     uint32_t carved_bytes; /* carved * slot_bytes, read without a lock (atomic) */
     int level;           /* the checked malloc's check level (HARDMEM_CHECK) */
     uint64_t key;        /* the canary's key: h->secret with the size and flags absorbed */
-    unsigned mag_cap;    /* hm_mag_cap(klass) */
+    unsigned mag_cap;    /* mag_cap(klass) */
 };
 
 /* Lock order (fork takes them so, hardmem.h): create_lock before the
@@ -360,10 +370,7 @@ int hm_slot_resize(hm_slab_t *s, void *p, size_t size, const void *caller)
     if (!live_slot(s, p, "realloc", caller, false, &st))
         return -1;
     size_t payload = payload_of(s), old = payload - (uint32_t)st;
-    /* In place when the slot has room and would not be more than half empty
-     * (the rule of api.c for blocks). */
-    size_t need = (size + HDR_BYTES + GRANULE - 1) / GRANULE;
-    if (need > s->klass || 2 * need <= s->klass)
+    if (!hm_realloc_in_place(size, s->klass))
         return 0;
     slot_hdr_t *hd = hdr_of(p);
     if (!state_swap(hd, &st, state_make(s, hd, (uint32_t)(payload - size)))) {
@@ -515,7 +522,7 @@ static hm_slab_t *new_slab(unsigned k, const void *caller)
                       .recip = (uint32_t)((1ull << 32) / bytes + 1), .carved = 0, .carved_bytes = 0,
                       .level = env_check_level(),
                       .key = canary_absorb(h->secret, (uint64_t)k << 32 | SLOT_FLAGS),
-                      .mag_cap = hm_mag_cap(k) };
+                      .mag_cap = mag_cap(k) };
     if (!hm_slab_register(base, s))
         return NULL;
     pthread_mutex_lock(&pool_lock);
