@@ -57,6 +57,10 @@
 
 static int init_state; /* 0 never, 1 running, 2 ready */
 bool hm_slots;
+/* Ready, with slots on and nothing to do per call beyond the slot's own
+ * checks (no fill, counters, call stacks): malloc and free of a slot then
+ * skip straight to slab.c (alloc_impl, free_impl).  Set once, at init. */
+static bool hm_fast;
 static unsigned forked_heaps;
 
 /* ---------------- fork ---------------- */
@@ -95,13 +99,15 @@ static void hm_init(void)
         return;
     }
     hm_options_init();
-    hm_regions_init();
     hm_quarantine_init();
     hm_slabs_init();
     /* Slots need the quarantine (their magazines are its bins); check=full
      * wants every block in the core, which validates it at every call. */
     hm_slots = hm_opt.quarantine_bytes && !hm_opt.check_full;
+    bool fast = hm_slots && hm_opt.fill < 0 && !hm_opt.summary && !hm_opt.leaks && !hm_opt.stacks &&
+                hm_opt.large_threshold > HM_SLOT_MAX;
     __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
+    __atomic_store_n(&hm_fast, fast, __ATOMIC_RELEASE);
     pthread_atfork(fork_prepare, fork_release, fork_release);
 }
 
@@ -151,8 +157,10 @@ static void foreign(const char *op, const void *p, const void *caller)
 
 /* ---------------- allocation ---------------- */
 
-/* Allocate size bytes aligned to align (a power of two >= 16). */
-static void *alloc_impl(size_t size, size_t align, bool zero, const void *caller)
+static inline bool fast(void) { return __builtin_expect(__atomic_load_n(&hm_fast, __ATOMIC_ACQUIRE), 1); }
+
+/* alloc_impl() for all but a slot on the fast path. */
+static __attribute__((noinline)) void *alloc_slow(size_t size, size_t align, bool zero, const void *caller)
 {
     hm_ensure_init();
     if (size == 0)
@@ -187,6 +195,17 @@ static void *alloc_impl(size_t size, size_t align, bool zero, const void *caller
     if (hm_opt.stacks)
         hm_stack_alloc(p, caller);
     return p;
+}
+
+/* Allocate size bytes aligned to align (a power of two >= 16). */
+static inline void *alloc_impl(size_t size, size_t align, bool zero, const void *caller)
+{
+    if (fast() && size - 1 < HM_SLOT_MAX && align <= MEM_ALIGN) {
+        void *p = hm_slot_alloc(size, caller);
+        if (__builtin_expect(p != NULL, 1))
+            return zero ? memset(p, 0, size) : p;
+    }
+    return alloc_slow(size, align, zero, caller);
 }
 
 void *hm_malloc_at(size_t size, const void *caller) { return alloc_impl(size, MEM_ALIGN, false, caller); }
@@ -317,7 +336,8 @@ static void slot_free(hm_slab_t *s, void *p, const char *op, const void *caller)
     hm_quarantine_put_slot(s, p);
 }
 
-static void free_impl(void *p, const char *op, const void *caller)
+/* free_impl() for all but a slot on the fast path. */
+static __attribute__((noinline)) void free_slow(void *p, const char *op, const void *caller)
 {
     if (!p)
         return;
@@ -332,6 +352,20 @@ static void free_impl(void *p, const char *op, const void *caller)
     else if (hm_large_free(p, op, caller) == 1)
         foreign(op, p, caller);
     errno = saved;
+}
+
+/* A slot's free touches errno only where it reports (hm_fatal) or maps
+ * memory (pool_take, first_cache), and those keep it. */
+static inline void free_impl(void *p, const char *op, const void *caller)
+{
+    hm_slab_t *s;
+    if (fast() && (s = hm_slab_of(p)) != NULL) {
+        size_t req;
+        if (hm_slot_free(s, p, &req, op, caller))
+            hm_quarantine_put_slot(s, p);
+        return;
+    }
+    free_slow(p, op, caller);
 }
 
 void hm_free_at(void *p, const void *caller) { free_impl(p, "free", caller); }

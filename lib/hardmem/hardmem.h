@@ -115,7 +115,6 @@ int hm_posix_memalign_at(void **out, size_t align, size_t n, const void *caller)
 void *hm_valloc_at(size_t n, const void *caller);
 void *hm_pvalloc_at(size_t n, const void *caller);
 size_t hm_usable_size_at(void *p, const void *caller);
-void hm_regions_init(void);
 
 /* ---- reports (report.c) ---- */
 typedef enum hm_kind {

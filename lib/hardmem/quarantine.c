@@ -64,6 +64,7 @@
  *       magazines (over_budget).  Every slot in them is held (slab.c S4).
  *   Q3  bin_bytes is the block bytes in all bins; <= BIN_BYTES.
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -346,9 +347,12 @@ static __attribute__((noinline)) cache_t *first_cache(void)
         spare = c->next_free;
     pthread_mutex_unlock(&spare_lock);
     if (!c) {
+        int saved = errno; /* free() reaches here and preserves errno */
         void *m = mmap(NULL, sizeof(cache_t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (m == MAP_FAILED)
+        if (m == MAP_FAILED) {
+            errno = saved;
             return NULL;
+        }
         c = m;
     }
     if (pthread_setspecific(cache_key, c)) {

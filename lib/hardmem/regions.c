@@ -57,7 +57,7 @@ typedef struct arena {
     pthread_mutex_t lock;   /* serialises adding heaps */
     unsigned n;             /* heaps in this arena (atomic) */
     unsigned cur;           /* the heap tried first (atomic, a hint) */
-    size_t next_size;
+    size_t next_size;       /* the next heap's size; 0: FIRST_HEAP */
     mem_heap_t *heaps[PER_ARENA];
 } arena_t;
 
@@ -66,12 +66,14 @@ static heap_info_t heaps[HM_MAX_HEAPS];
 static unsigned heap_count;
 static size_t mapped;
 static pthread_mutex_t regions_lock = PTHREAD_MUTEX_INITIALIZER;
-static arena_t arenas[MAX_ARENAS];
+/* Statically initialised (zero bytes: .bss), so that an arena's pages stay
+ * untouched until a thread uses it. */
+static arena_t arenas[MAX_ARENAS] = { [0 ... MAX_ARENAS - 1] = { .lock = PTHREAD_MUTEX_INITIALIZER } };
 /* The heaps that slabs (slab.c) are carved from, shared by all threads (a
  * slab is made once per HM_SLAB bytes of slots).  They check at
  * MEM_CHECK_OFF: a slab is never freed, its slots keep their own checks,
  * and an unpoisoned heap leaves its pages untouched until a slab uses them. */
-static arena_t slab_arena;
+static arena_t slab_arena = { .lock = PTHREAD_MUTEX_INITIALIZER };
 static unsigned arena_next;
 static __thread unsigned my_arena HM_TLS; /* arena index + 1, 0 = none yet */
 
@@ -172,16 +174,6 @@ void hm_regions_unlock(void)
     pthread_mutex_unlock(&slab_arena.lock);
 }
 
-/* Initialise the arena locks; called once from hm_init. */
-void hm_regions_init(void)
-{
-    for (unsigned i = 0; i < MAX_ARENAS; i++) {
-        pthread_mutex_init(&arenas[i].lock, NULL);
-        arenas[i].next_size = FIRST_HEAP;
-    }
-    pthread_mutex_init(&slab_arena.lock, NULL);
-    slab_arena.next_size = FIRST_HEAP;
-}
 
 /* Map `len` bytes (a multiple of HM_CHUNK) aligned to HM_CHUNK. */
 static void *map_aligned(size_t len)
@@ -299,7 +291,7 @@ static void *arena_alloc(arena_t *a, size_t size, size_t room, size_t align, int
         }
         mem_heap_t *h = NULL;
         if (n < PER_ARENA) {
-            size_t want = a->next_size;
+            size_t step = a->next_size ? a->next_size : FIRST_HEAP, want = step;
             size_t need = room + align + mem_heap_min_size() + 4096;
             if (need > want)
                 want = need;
@@ -310,8 +302,7 @@ static void *arena_alloc(arena_t *a, size_t size, size_t room, size_t align, int
                 a->heaps[n] = h;
                 __atomic_store_n(&a->cur, n, __ATOMIC_RELAXED);
                 __atomic_store_n(&a->n, n + 1, __ATOMIC_RELEASE);
-                if (a->next_size < MAX_GROWTH)
-                    a->next_size *= 2;
+                a->next_size = step < MAX_GROWTH ? step * 2 : step;
             }
         }
         pthread_mutex_unlock(&a->lock);

@@ -19,6 +19,7 @@
  * caller leaves the block alone), or ignore (count it only, print nothing).
  * Reports are serialised by one lock so concurrent ones do not interleave.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,6 +62,7 @@ void hm_fatal(const hm_error_t *e)
     hm_stat_error();
     if (hm_opt.on_error == HM_IGNORE)
         return;
+    int saved = errno; /* a report leaves errno as the call found it (free preserves it) */
     char buf[1536];
     fmt_t f = fmt_on(buf, sizeof buf);
     fmt_str(&f, "hardmem: ERROR: ");
@@ -125,6 +127,7 @@ void hm_fatal(const hm_error_t *e)
     pthread_mutex_unlock(&report_lock);
     if (hm_opt.on_error == HM_ABORT)
         abort();
+    errno = saved;
 }
 
 static bool has(const char *s, const char *sub) { return s && strstr(s, sub); }

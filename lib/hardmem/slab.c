@@ -56,6 +56,7 @@
  * mallocs gets adjacent slots.  Slabs are never given back to the core:
  * their slots are reused by any thread through the depot.
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -100,7 +101,7 @@ struct hm_slab {
     uint32_t carved;     /* slots [0, carved) have headers (S1; depot lock) */
     uint32_t carved_bytes; /* carved * slot_bytes, read without a lock (atomic) */
     int level;           /* the checked malloc's check level (HARDMEM_CHECK) */
-    uint64_t key;        /* the canary's key: h->secret with the size and flags absorbed */
+    uint64_t key;        /* the canary's key: h->secret with the size, flags and base absorbed */
     unsigned mag_cap;    /* mag_cap(klass) */
 };
 
@@ -156,13 +157,14 @@ static inline slot_hdr_t *hdr_of(const void *p) { return (slot_hdr_t *)((uintptr
 
 /* The state word of slot header hd with low half `low` (slack | state
  * bits).  Its canary is the core's keyed hash (canary_absorb, heap.h) of the
- * slot's address and low half, keyed by the heap's secret with the slot's
- * size and flags absorbed first (the slab's key): the same fields
- * hdr_canary() covers, one multiply fewer on every free and malloc. */
+ * slot's offset in its slab and the low half, one word, keyed by the slab's
+ * key: the heap's secret with the slot's size and flags and the slab's
+ * address absorbed (new_slab).  So it covers the fields hdr_canary() covers,
+ * with one multiply on every free and malloc instead of three. */
 static inline uint64_t state_make(const hm_slab_t *s, const slot_hdr_t *hd, uint32_t low)
 {
-    uint64_t x = canary_absorb(s->key, (uint64_t)(uintptr_t)hd);
-    x = canary_absorb(x, low);
+    uint64_t off = (uint64_t)((uintptr_t)hd - (uintptr_t)s->base);
+    uint64_t x = canary_absorb(s->key, off << 32 | low);
     return (uint64_t)(uint32_t)(x ^ (x >> 32)) << 32 | low;
 }
 
@@ -194,25 +196,48 @@ static inline bool slot_valid(const hm_slab_t *s, const void *p)
 
 /* ---------------- fill patterns ---------------- */
 
+/* Payloads are filled and compared 16 bytes at a time in vector registers
+ * (the compiler's vector extension: SSE2 on x86-64, NEON on arm64), runs
+ * past FILL_VEC bytes by libc's memset and memcmp, which use wider ones. */
+enum { FILL_VEC = 256 };
+typedef uint64_t v16_t __attribute__((vector_size(16)));
+
 static inline uint64_t load8(const unsigned char *p)
 {
     uint64_t v;
     __builtin_memcpy(&v, p, 8);
     return v;
 }
-
-/* Fill the n bytes at p, the head of a slot's payload, with `byte`: runs of
- * 8 to 128 bytes by words (the last one overlapping), others with memset. */
-static inline void head_fill(unsigned char *p, size_t n, unsigned char byte)
+static inline v16_t load16(const unsigned char *p)
 {
-    uint64_t pat = 0x0101010101010101ULL * byte;
-    if (n > 128 || n < 8) {
+    v16_t v;
+    __builtin_memcpy(&v, p, 16);
+    return v;
+}
+static inline uint64_t pattern8(unsigned char byte) { return 0x0101010101010101ULL * byte; }
+
+/* Fill the n bytes at p with `byte`, and nothing outside them. */
+static inline void fill(unsigned char *p, size_t n, unsigned char byte)
+{
+    uint64_t w = pattern8(byte);
+    if (n >= 16 && n <= FILL_VEC) {
+        v16_t v = { w, w };
+        for (size_t i = 0; i + 16 <= n; i += 16) {
+            unsigned char *q = p + i;
+            __asm__("" : "+r"(q)); /* a store per step, not a call to memset */
+            __builtin_memcpy(q, &v, 16);
+        }
+        __builtin_memcpy(p + n - 16, &v, 16); /* the last 16, overlapping */
+    } else if (n >= 8 && n < 16) {
+        __builtin_memcpy(p, &w, 8);
+        __builtin_memcpy(p + n - 8, &w, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t h = (uint32_t)w;
+        __builtin_memcpy(p, &h, 4);
+        __builtin_memcpy(p + n - 4, &h, 4);
+    } else {
         memset(p, byte, n);
-        return;
     }
-    for (size_t i = 0; i + 8 <= n; i += 8)
-        __builtin_memcpy(p + i, &pat, 8);
-    __builtin_memcpy(p + n - 8, &pat, 8);
 }
 
 /* Are the n bytes before `end` all `byte`?  [end - n, end) is the tail of a
@@ -221,7 +246,7 @@ static inline void head_fill(unsigned char *p, size_t n, unsigned char byte)
  * stay inside the payload. */
 static inline bool tail_filled(const unsigned char *end, size_t n, unsigned char byte)
 {
-    uint64_t pat = 0x0101010101010101ULL * byte;
+    uint64_t pat = pattern8(byte);
     for (; n >= 8; n -= 8, end -= 8)
         if (load8(end - 8) != pat)
             return false;
@@ -236,20 +261,25 @@ static inline bool tail_filled(const unsigned char *end, size_t n, unsigned char
 static const unsigned char poison_payload[HM_SLOT_MAX] = { [0 ... HM_SLOT_MAX - 1] = POISON_BYTE };
 
 /* Are the n bytes at p, the head of a slot's payload (16 bytes at least),
- * all POISON_BYTE?  Short runs by words (the last one overlapping, or masked
- * when n < 8), long ones with libc's vectorised compare. */
+ * all POISON_BYTE?  Short runs with two masked words, others 16 bytes at a
+ * time (the last 16 overlapping), long ones with memcmp. */
 static inline bool head_poisoned(const unsigned char *p, size_t n)
 {
-    if (n > 128)
+    if (n > FILL_VEC)
         return memcmp(p, poison_payload, n) == 0;
-    uint64_t pat = 0x0101010101010101ULL * POISON_BYTE;
+    uint64_t w = pattern8(POISON_BYTE);
+    if (n >= 16) {
+        v16_t pat = { w, w }, bad = load16(p + n - 16) ^ pat;
+        for (size_t i = 0; i + 16 <= n; i += 16)
+            bad |= load16(p + i) ^ pat;
+        return !(bad[0] | bad[1]);
+    }
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (n < 8)
-        return !n || !((load8(p) ^ pat) & ((1ULL << 8 * n) - 1)); /* the low n bytes */
-    uint64_t bad = load8(p + n - 8) ^ pat;
-    for (size_t i = 0; i + 8 <= n; i += 8)
-        bad |= load8(p + i) ^ pat;
-    return !bad;
+    /* The payload has 16 bytes: read both words, keep the low n bytes. */
+    uint64_t lo = load8(p) ^ w, hi = load8(p + 8) ^ w;
+    if (n <= 8)
+        return !(lo & (n == 8 ? ~0ULL : (1ULL << 8 * n) - 1));
+    return !lo && !(hi & ((1ULL << 8 * (n - 8)) - 1));
 #else
     return hm_first_diff(p, n, POISON_BYTE) == n;
 #endif
@@ -258,7 +288,7 @@ static inline bool head_poisoned(const unsigned char *p, size_t n)
 /* ---------------- reports ---------------- */
 
 /* Report p (slot header hd, or NULL when p is no slot's start). */
-static void slot_error(hm_kind_t kind, const char *op, const void *p, const hm_slab_t *s, const slot_hdr_t *hd,
+static __attribute__((noinline, cold)) void slot_error(hm_kind_t kind, const char *op, const void *p, const hm_slab_t *s, const slot_hdr_t *hd,
                        long long bad_off, uint64_t expected, uint64_t found, const char *detail,
                        const void *caller)
 {
@@ -277,7 +307,7 @@ static void slot_error(hm_kind_t kind, const char *op, const void *p, const hm_s
 }
 
 /* A slot whose header fails S1: the program wrote before its block. */
-static void header_error(const char *op, const void *p, const hm_slab_t *s, const slot_hdr_t *hd,
+static __attribute__((noinline, cold)) void header_error(const char *op, const void *p, const hm_slab_t *s, const slot_hdr_t *hd,
                          const void *caller)
 {
     uint64_t st = state_load(hd);
@@ -289,11 +319,31 @@ static void header_error(const char *op, const void *p, const hm_slab_t *s, cons
 
 /* ---------------- the program's calls ---------------- */
 
-/* Validate p as a live slot of s: a carved slot's start, header (S1), not
- * held, slack (S3).  A held slot is a double free when the call frees it,
- * else an invalid pointer (as for blocks, api.c).  On success *stp gets its
- * state word. */
-static bool live_slot(hm_slab_t *s, void *p, const char *op, const void *caller, bool freeing, uint64_t *stp)
+/* Is p a live slot of s: a carved slot's start, header (S1), not held,
+ * slack (S3)?  The conditions live_slot_report() names, without naming
+ * them: the hot paths ask this first.  On success *stp gets the state word. */
+static inline __attribute__((always_inline)) bool live_ok(const hm_slab_t *s, const void *p, uint64_t *stp)
+{
+    if (!slot_valid(s, p))
+        return false;
+    const slot_hdr_t *hd = hdr_of(p);
+    uint64_t st = state_load(hd);
+    uint32_t low = (uint32_t)st;
+    if (!state_ok(s, hd, st) || (low & STATE_BITS))
+        return false;
+    if (s->level >= MEM_CHECK_LOCAL && low &&
+        !tail_filled((const unsigned char *)p + payload_of(s), low, SLACK_BYTE))
+        return false;
+    *stp = st;
+    return true;
+}
+
+/* live_ok() said no: find which condition fails and report it.  A held slot
+ * is a double free when the call frees it, else an invalid pointer (as for
+ * blocks, api.c).  Returns false, or true with *stp when a racing call put
+ * the slot right meanwhile. */
+static __attribute__((noinline, cold)) bool live_slot_report(hm_slab_t *s, void *p, const char *op,
+                                                            const void *caller, bool freeing, uint64_t *stp)
 {
     if (!slot_valid(s, p)) {
         slot_error(HM_INVALID_POINTER, op, p, s, NULL, -1, 0, 0, "not the start of a slot in a slab", caller);
@@ -329,6 +379,39 @@ static bool live_slot(hm_slab_t *s, void *p, const char *op, const void *caller,
     return true;
 }
 
+/* Validate p as a live slot of s (live_ok), reporting what fails. */
+static inline __attribute__((always_inline)) bool live_slot(hm_slab_t *s, void *p, const char *op, const void *caller, bool freeing, uint64_t *stp)
+{
+    return __builtin_expect(live_ok(s, p, stp), 1) || live_slot_report(s, p, op, caller, freeing, stp);
+}
+
+/* A linear overflow from the slot at hd reaches the next slot's size and
+ * flags first: is that word intact (or is hd the last carved slot)?  The
+ * next slot's canary is checked when it is freed or reused. */
+static inline bool next_ok(const hm_slab_t *s, const slot_hdr_t *hd)
+{
+    const slot_hdr_t *next = (const slot_hdr_t *)((const unsigned char *)hd + s->slot_bytes);
+    return (uintptr_t)next - (uintptr_t)s->base >= __atomic_load_n(&s->carved_bytes, __ATOMIC_ACQUIRE) ||
+           (next->size == s->klass && next->flags == SLOT_FLAGS);
+}
+
+static __attribute__((noinline, cold)) bool next_report(hm_slab_t *s, void *p, const char *op, const void *caller)
+{
+    const slot_hdr_t *hd = hdr_of(p);
+    slot_error(HM_OVERFLOW_NEXT, op, p, s, hd, (long long)payload_of(s), (uint64_t)SLOT_FLAGS << 32 | s->klass,
+               load8((const unsigned char *)hd + s->slot_bytes),
+               "the next slot's header (size and flags) is overwritten", caller);
+    return false;
+}
+
+static __attribute__((noinline, cold)) bool race_report(hm_slab_t *s, void *p, const char *op, const void *caller)
+{
+    /* Another free of the same slot won the race (S2). */
+    slot_error(HM_DOUBLE_FREE, op, p, s, hdr_of(p), -1, 0, 0, "the slot was freed at the same time by another call",
+               caller);
+    return false;
+}
+
 bool hm_slot_free(hm_slab_t *s, void *p, size_t *req, const char *op, const void *caller)
 {
     uint64_t st;
@@ -336,25 +419,13 @@ bool hm_slot_free(hm_slab_t *s, void *p, size_t *req, const char *op, const void
         return false;
     slot_hdr_t *hd = hdr_of(p);
     uint32_t low = (uint32_t)st;
-    /* A linear overflow reaches the next slot's size and flags first: that
-     * word is checked here, its canary when that slot is freed or reused. */
-    const slot_hdr_t *next = (const slot_hdr_t *)((const unsigned char *)hd + s->slot_bytes);
-    if ((uintptr_t)next - (uintptr_t)s->base < __atomic_load_n(&s->carved_bytes, __ATOMIC_ACQUIRE) &&
-        (next->size != s->klass || next->flags != SLOT_FLAGS)) {
-        slot_error(HM_OVERFLOW_NEXT, op, p, s, hd, (long long)payload_of(s), (uint64_t)SLOT_FLAGS << 32 | s->klass,
-                   load8((const unsigned char *)next), "the next slot's header (size and flags) is overwritten",
-                   caller);
-        return false;
-    }
-    if (!state_swap(hd, &st, state_make(s, hd, low | HELD_BIT))) {
-        /* Another free of the same slot won the race (S2). */
-        slot_error(HM_DOUBLE_FREE, op, p, s, hd, -1, 0, 0, "the slot was freed at the same time by another call",
-                   caller);
-        return false;
-    }
+    if (__builtin_expect(!next_ok(s, hd), 0))
+        return next_report(s, p, op, caller);
+    if (__builtin_expect(!state_swap(hd, &st, state_make(s, hd, low | HELD_BIT)), 0))
+        return race_report(s, p, op, caller);
     *req = payload_of(s) - low;
     if (s->level >= MEM_CHECK_LOCAL)
-        head_fill(p, *req, POISON_BYTE);
+        fill(p, *req, POISON_BYTE);
     return true;
 }
 
@@ -378,16 +449,35 @@ int hm_slot_resize(hm_slab_t *s, void *p, size_t size, const void *caller)
         return -1;
     }
     if (s->level >= MEM_CHECK_LOCAL && size < old) /* the cut tail becomes slack */
-        memset((unsigned char *)p + size, SLACK_BYTE, old - size);
+        fill((unsigned char *)p + size, old - size, SLACK_BYTE);
     return 1;
 }
 
 /* ---------------- held slots ---------------- */
 
-/* Is held slot p intact: a carved slot's start, header (S1), held, poison
- * (S3)?  Reports and returns false otherwise.  *stp and *oldp get its state
- * word and its requested bytes. */
-static bool held_intact(hm_slab_t *s, void *p, const char *op, uint64_t *stp, size_t *oldp)
+/* Is held slot p, taken from a magazine, intact: header (S1), held, poison
+ * (S3)?  The conditions held_intact() names, without naming them.  That p
+ * is a carved slot's start is not asked again: only a valid free put it in
+ * a magazine, and magazines are outside every heap.  On success *stp and
+ * *oldp get its state word and its requested bytes. */
+static inline bool held_ok(const hm_slab_t *s, const void *p, uint64_t *stp, size_t *oldp)
+{
+    const slot_hdr_t *hd = hdr_of(p);
+    uint64_t st = state_load(hd);
+    if (!state_ok(s, hd, st) || !((uint32_t)st & HELD_BIT))
+        return false;
+    size_t old = payload_of(s) - ((uint32_t)st & ~STATE_BITS);
+    if (s->level >= MEM_CHECK_LOCAL && !head_poisoned(p, old))
+        return false;
+    *stp = st;
+    *oldp = old;
+    return true;
+}
+
+/* Is held slot p intact: a carved slot's start, and held_ok()?  Reports
+ * and returns false otherwise.  *stp and *oldp as for held_ok(). */
+static __attribute__((noinline)) bool held_intact(hm_slab_t *s, void *p, const char *op, uint64_t *stp,
+                                                  size_t *oldp)
 {
     if (!slot_valid(s, p)) {
         slot_error(HM_CORRUPT_HEAP, op, p, s, NULL, -1, 0, 0, "a held slot outside its slab", NULL);
@@ -422,7 +512,9 @@ bool hm_slot_reuse(hm_slab_t *s, void *p, size_t req)
 {
     uint64_t st;
     size_t old;
-    if (req > payload_of(s) || !held_intact(s, p, "malloc", &st, &old))
+    if (req > payload_of(s))
+        return false;
+    if (__builtin_expect(!held_ok(s, p, &st, &old), 0) && !held_intact(s, p, "malloc", &st, &old))
         return false;
     /* A plain store: only the holder (this call) changes a held slot (S2),
      * and a locked swap here would cost as much as the rest of malloc. */
@@ -430,12 +522,12 @@ bool hm_slot_reuse(hm_slab_t *s, void *p, size_t req)
     __atomic_store_n(&hd->state, state_make(s, hd, (uint32_t)(payload_of(s) - req)), __ATOMIC_RELEASE);
     if (s->level >= MEM_CHECK_LOCAL) {
         if ((uint32_t)st & FRESH_BIT) { /* first use: reads as poison, then slack */
-            memset(p, POISON_BYTE, req);
-            memset((unsigned char *)p + req, SLACK_BYTE, payload_of(s) - req);
+            fill(p, req, POISON_BYTE);
+            fill((unsigned char *)p + req, payload_of(s) - req, SLACK_BYTE);
         } else if (req > old) { /* old slack becomes payload: reads as poison */
-            memset((unsigned char *)p + old, POISON_BYTE, req - old);
+            fill((unsigned char *)p + old, req - old, POISON_BYTE);
         } else if (req < old) { /* the tail of the old request becomes slack */
-            memset((unsigned char *)p + req, SLACK_BYTE, old - req);
+            fill((unsigned char *)p + req, old - req, SLACK_BYTE);
         }
     }
     return true;
@@ -447,9 +539,12 @@ bool hm_slot_reuse(hm_slab_t *s, void *p, size_t req)
 static void *pool_take(size_t n)
 {
     if ((size_t)(pool_end - pool_at) < n) {
+        int saved = errno; /* free() reaches here and preserves errno */
         void *m = mmap(NULL, POOL_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (m == MAP_FAILED)
+        if (m == MAP_FAILED) {
+            errno = saved;
             return NULL;
+        }
         pool_at = m;
         pool_end = pool_at + POOL_BYTES;
     }
@@ -521,7 +616,8 @@ static hm_slab_t *new_slab(unsigned k, const void *caller)
     *s = (hm_slab_t){ .base = base, .h = h, .klass = k, .slot_bytes = bytes, .nslots = HM_SLAB / bytes,
                       .recip = (uint32_t)((1ull << 32) / bytes + 1), .carved = 0, .carved_bytes = 0,
                       .level = env_check_level(),
-                      .key = canary_absorb(h->secret, (uint64_t)k << 32 | SLOT_FLAGS),
+                      .key = canary_absorb(canary_absorb(h->secret, (uint64_t)k << 32 | SLOT_FLAGS),
+                                           (uint64_t)(uintptr_t)base),
                       .mag_cap = mag_cap(k) };
     if (!hm_slab_register(base, s))
         return NULL;
