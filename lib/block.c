@@ -197,10 +197,11 @@ void meta_wipe(mem_heap_t *h, size_t at_byte, size_t len)
 enum { PATTERN_BYTES = 256 };
 static const unsigned char poison_pattern[PATTERN_BYTES] = { [0 ... PATTERN_BYTES - 1] = POISON_BYTE };
 static const unsigned char slack_pattern[PATTERN_BYTES] = { [0 ... PATTERN_BYTES - 1] = SLACK_BYTE };
+static const unsigned char zero_pattern[PATTERN_BYTES];
 
 static const unsigned char *pattern_of(int byte)
 {
-    return byte == POISON_BYTE ? poison_pattern : byte == SLACK_BYTE ? slack_pattern : NULL;
+    return byte == POISON_BYTE ? poison_pattern : byte == SLACK_BYTE ? slack_pattern : byte == 0 ? zero_pattern : NULL;
 }
 
 size_t bytes_differ(const mem_heap_t *h, size_t at_byte, size_t len, int byte)
@@ -226,13 +227,28 @@ int poison_verify(mem_heap_t *h, uint32_t g, size_t at_byte, size_t len)
 {
     if (h->level < MEM_CHECK_LOCAL)
         return MEM_OK;
-    size_t off = bytes_differ(h, at_byte, len, POISON_BYTE);
-    if (off == len)
+    /* [at, at+cut) was handed out before and holds poison; the rest was
+     * never handed out and reads as zero (I6). */
+    size_t cut = len;
+    if (h->fresh && at_byte + len > h->fresh)
+        cut = h->fresh > at_byte ? h->fresh - at_byte : 0;
+    size_t off = bytes_differ(h, at_byte, cut, POISON_BYTE);
+    if (off == cut && (off = cut + bytes_differ(h, at_byte + cut, len - cut, 0)) == len)
         return MEM_OK;
-    int err = report(h, E_CORRUPT_FREESPACE, g, "free memory written after free (poison overwritten)",
-                     POISON_BYTE, h->base[at_byte + off]);
+    int err = off < cut ? report(h, E_CORRUPT_FREESPACE, g, "free memory written after free (poison overwritten)",
+                                 POISON_BYTE, h->base[at_byte + off])
+                        : report(h, E_CORRUPT_FREESPACE, g, "free memory never handed out was written (not zero)",
+                                 0, h->base[at_byte + off]);
     h->report.byte_offset = (long long)(at_byte + off - gbytes(g));
     return err;
+}
+
+void fresh_raise(mem_heap_t *h, size_t upto)
+{
+    if (!h->fresh || upto <= h->fresh)
+        return;
+    memset(h->base + h->fresh, POISON_BYTE, upto - h->fresh);
+    h->fresh = upto;
 }
 
 int slack_verify(mem_heap_t *h, uint32_t g)

@@ -9,8 +9,11 @@
  * the buffer's first 16-byte boundary and the blocks right after it.
  *
  * A new heap is one free block covering the whole region.  At check level
- * LOCAL and above its payload is poisoned at once, which touches every page;
- * at OFF nothing is touched until it is used.
+ * LOCAL and above its payload is poisoned at once, which touches every page,
+ * unless the memory is known to read as zero (a heap that mmap gave us,
+ * mem_heap_create_in_fresh): then it is left zero and poisoned only as it
+ * is first handed out (`fresh`, heap.h).  At OFF nothing is touched until it
+ * is used.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +43,8 @@ int env_check_level(void)
 }
 
 /* Lay a heap over [mem, mem + len) with its control structure at mem,
- * checking at `level`. */
-static mem_heap_t *heap_setup(void *mem, size_t len, size_t blocks_at, void *map, int level)
+ * checking at `level`; `zeroed`: the block region reads as zero. */
+static mem_heap_t *heap_setup(void *mem, size_t len, size_t blocks_at, void *map, int level, bool zeroed)
 {
     mem_heap_t *h = mem;
     memset(h, 0, offsetof(mem_heap_t, undo));
@@ -58,7 +61,9 @@ static mem_heap_t *heap_setup(void *mem, size_t len, size_t blocks_at, void *map
     hdr_write(h, h->first, size, 0, 0);
     ftr_write(h, h->first, size);
     index_insert(h, h->first); /* an empty tree: cannot fail */
-    if (h->level >= MEM_CHECK_LOCAL)
+    if (h->level >= MEM_CHECK_LOCAL && zeroed)
+        h->fresh = gbytes(h->first) + POISON_START; /* I6: reads as zero, poisoned as it is handed out */
+    else if (h->level >= MEM_CHECK_LOCAL)
         queue_fill(h, gbytes(h->first) + POISON_START, gbytes(size) - POISON_START - FTR_BYTES, POISON_BYTE);
     h->d_free = (long long)gbytes(size);
     h->d_blocks = h->d_free_blocks = 1;
@@ -80,12 +85,12 @@ mem_heap_t *mem_heap_create(size_t size)
         set_errno(E_MAP_FAILED);
         return NULL;
     }
-    mem_heap_t *h = heap_setup(m, ctl + region, ctl, m, env_check_level());
+    mem_heap_t *h = heap_setup(m, ctl + region, ctl, m, env_check_level(), true);
     set_errno(MEM_OK);
     return h;
 }
 
-mem_heap_t *mem_heap_create_in_level(void *buf, size_t len, int level)
+static mem_heap_t *create_in(void *buf, size_t len, int level, bool zeroed)
 {
     if (!buf || len < mem_heap_min_size() || len > MAX_REGION || level < MEM_CHECK_OFF ||
         level > MEM_CHECK_FULL) {
@@ -94,10 +99,14 @@ mem_heap_t *mem_heap_create_in_level(void *buf, size_t len, int level)
     }
     uintptr_t a = ((uintptr_t)buf + GRANULE - 1) & ~(uintptr_t)(GRANULE - 1);
     size_t usable = (len - (a - (uintptr_t)buf)) & ~(size_t)(GRANULE - 1);
-    mem_heap_t *h = heap_setup((void *)a, usable, ctl_bytes(), NULL, level);
+    mem_heap_t *h = heap_setup((void *)a, usable, ctl_bytes(), NULL, level, zeroed);
     set_errno(MEM_OK);
     return h;
 }
+
+mem_heap_t *mem_heap_create_in_level(void *buf, size_t len, int level) { return create_in(buf, len, level, false); }
+
+mem_heap_t *mem_heap_create_in_fresh(void *buf, size_t len, int level) { return create_in(buf, len, level, true); }
 
 mem_heap_t *mem_heap_create_in(void *buf, size_t len)
 {
@@ -171,6 +180,7 @@ int mem_heap_set_check_level(mem_heap_t *h, int level)
                 memset(h->base + gbytes(g) + POISON_START, POISON_BYTE,
                        gbytes(b->size) - POISON_START - FTR_BYTES);
         }
+        h->fresh = 0; /* all of it is poison now (I6) */
     }
     if (!err)
         h->level = level;

@@ -30,6 +30,13 @@
  *         takes a live block refuses it as a double free.
  * poison  free payload past the node is filled with POISON_BYTE at level
  *         >= LOCAL and verified when it is handed out again.
+ * fresh   a heap laid over memory known to read as zero (mem_heap_create,
+ *         mem_heap_create_in_fresh) is not poisoned up front: the free
+ *         payload from byte offset `fresh` on has never been handed out and
+ *         reads as zero.  That stretch is always in the last block (blocks
+ *         are carved from a free block's low end), so it only shrinks:
+ *         before take() or an in-place grow hands any of it out, fresh_raise()
+ *         poisons it.  So a big heap's pages stay untouched until used.
  *
  * INVARIANTS (numbered; lib/check.c verifies each one and names it)
  *   I1  Blocks tile [first, end) exactly: each starts where the previous
@@ -43,8 +50,8 @@
  *       `max` fields are the largest size in each subtree; every node check
  *       matches.
  *   I6  At level >= LOCAL, every free payload byte past the node and before
- *       the footer is POISON_BYTE and every allocated block's slack bytes
- *       are SLACK_BYTE.
+ *       the footer is POISON_BYTE, except those at or past `fresh`, which
+ *       are 0; every allocated block's slack bytes are SLACK_BYTE.
  *   I7  The statistics equal what a walk counts: used + free == capacity.
  *   I8  A byte range that stops being a header, footer or node is wiped at
  *       once (at every level), so a stale header can never validate.
@@ -147,6 +154,7 @@ struct mem_heap {
     void *map;           /* the mapping to munmap, or NULL (caller buffer) */
     size_t map_len;
     int level;           /* MEM_CHECK_* */
+    size_t fresh;        /* byte offset: free payload from here on reads as 0 (never used); 0: none */
     uint32_t root[2];    /* tree roots, granule offsets (0 = empty) */
     uint32_t rover;      /* next-fit: where the next search starts */
     /* statistics (I7), updated at commit */
@@ -286,8 +294,14 @@ static inline bool slack_intact(const mem_heap_t *h, uint32_t g)
     return h->level < MEM_CHECK_LOCAL || !b->slack ||
            bytes_differ(h, gbytes(g + b->size) - b->slack, b->slack, SLACK_BYTE) == b->slack;
 }
-/* Level-dependent poison verification of [at, at+len); reports on failure. */
+/* Level-dependent poison verification of the free payload [at, at+len) of
+ * block g (I6: zero at or past h->fresh); reports on failure. */
 int poison_verify(mem_heap_t *h, uint32_t g, size_t at_byte, size_t len);
+/* Free payload of the last block below byte `upto` is about to be handed
+ * out or to hold metadata: poison the part of it at or past h->fresh and
+ * move fresh up to `upto` (I6).  Done at once, not queued: the bytes are
+ * free payload either way, so a rollback leaves I6 true. */
+void fresh_raise(mem_heap_t *h, size_t upto);
 int slack_verify(mem_heap_t *h, uint32_t g);
 
 /* ---- the free index (lib/index.c) ---- */

@@ -108,8 +108,11 @@ typedef struct mem_report {
 /* ======================= Explicit heaps ======================= */
 
 /* Map a new heap of `size` bytes rounded up to whole pages (control data
- * included).  NULL with E_BAD_ARGS when size is 0 or too small to hold one
- * block or larger than 16 GiB less 1 MiB, E_MAP_FAILED when mmap fails. */
+ * included).  The free space of a fresh mapping reads as zero, so it is not
+ * poisoned up front (as mem_heap_create_in_fresh): pages are touched as
+ * blocks are carved from them.  NULL with E_BAD_ARGS when size is 0 or too
+ * small to hold one block or larger than 16 GiB less 1 MiB, E_MAP_FAILED
+ * when mmap fails. */
 mem_heap_t *mem_heap_create(size_t size);
 
 /* Place a heap inside the caller's buffer [buf, buf+len).  The buffer is not
@@ -123,6 +126,15 @@ mem_heap_t *mem_heap_create_in(void *buf, size_t len);
  * until blocks are carved from them.  NULL with E_BAD_ARGS for a bad level,
  * or as mem_heap_create_in. */
 mem_heap_t *mem_heap_create_in_level(void *buf, size_t len, int level);
+
+/* As mem_heap_create_in_level, for a buffer that reads as all zero bytes (a
+ * fresh anonymous mapping, say).  At MEM_CHECK_LOCAL and above the free
+ * space is then not poisoned up front: free bytes never handed out stay
+ * zero, are checked as zero, and are poisoned when first handed out, so the
+ * buffer's pages stay untouched until used.  A buffer that is not all zero
+ * makes mem_heap_check report E_CORRUPT_FREESPACE ("never handed out").
+ * Errors as mem_heap_create_in_level. */
+mem_heap_t *mem_heap_create_in_fresh(void *buf, size_t len, int level);
 
 /* The smallest `len` mem_heap_create_in accepts. */
 size_t mem_heap_min_size(void);

@@ -390,7 +390,7 @@ void hm_quarantine_put(mem_heap_t *h, void *p, size_t req)
     over_budget(c);
 }
 
-void hm_quarantine_put_slot(hm_slab_t *s, void *p)
+__attribute__((always_inline)) inline void hm_quarantine_put_slot(hm_slab_t *s, void *p)
 {
     unsigned k = hm_slab_class(s);
     cache_t *c = cache();
@@ -431,7 +431,7 @@ static inline void prefetch_slot(const void *p, unsigned k)
         __builtin_prefetch(a + off);
 }
 
-void *hm_slot_alloc(size_t req, const void *caller)
+__attribute__((always_inline)) inline void *hm_slot_alloc(size_t req, const void *caller)
 {
     cache_t *c = cache();
     if (!c)

@@ -217,7 +217,8 @@ static mem_heap_t *new_heap(size_t len, int level)
             __atomic_store_n(&radix[top], (uint16_t *)leaf, __ATOMIC_RELEASE);
         }
     }
-    mem_heap_t *h = level < 0 ? mem_heap_create_in(m, len) : mem_heap_create_in_level(m, len, level);
+    /* A fresh mapping reads as zero: its pages stay untouched until used. */
+    mem_heap_t *h = mem_heap_create_in_fresh(m, len, level < 0 ? env_check_level() : level);
     if (!h) {
         munmap(m, len);
         return NULL;

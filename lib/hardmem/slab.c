@@ -412,7 +412,7 @@ static __attribute__((noinline, cold)) bool race_report(hm_slab_t *s, void *p, c
     return false;
 }
 
-bool hm_slot_free(hm_slab_t *s, void *p, size_t *req, const char *op, const void *caller)
+__attribute__((always_inline)) inline bool hm_slot_free(hm_slab_t *s, void *p, size_t *req, const char *op, const void *caller)
 {
     uint64_t st;
     if (!live_slot(s, p, op, caller, true, &st))

@@ -66,9 +66,16 @@ int main(int argc, char **argv)
      * run again. */
     const char *log = getenv("SLOT_RACE_LOG");
     if (!log) {
-        static char path[64], opts[128];
-        snprintf(path, sizeof path, "/tmp/hardmem-slot-race-%d.log", (int)getpid());
-        unlink(path);
+        /* A name of its own: in Bazel's sandbox every run has the same pid. */
+        static char path[256], opts[320];
+        const char *dir = getenv("TEST_TMPDIR");
+        snprintf(path, sizeof path, "%s/hardmem-slot-race-XXXXXX", dir ? dir : "/tmp");
+        int fd = mkstemp(path);
+        if (fd < 0) {
+            perror("slot_race: mkstemp");
+            return 2;
+        }
+        close(fd);
         snprintf(opts, sizeof opts, "on_error=report:log=%s", path);
         setenv("HARDMEM_OPTIONS", opts, 1);
         setenv("SLOT_RACE_LOG", path, 1);

@@ -1,0 +1,120 @@
+/* fresh_test.c - heaps over memory that reads as zero: free space never
+ * handed out stays zero (and untouched) until used, and is checked as zero. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "mem.h"
+
+enum { POISON = 0xDF }; /* POISON_BYTE (lib/heap.h) */
+
+static bool all(const unsigned char *p, size_t n, unsigned char byte)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != byte)
+            return false;
+    return true;
+}
+
+/* Pages of [p, p+len) that are resident. */
+static size_t resident_pages(void *p, size_t len)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = (uintptr_t)p & ~(uintptr_t)(page - 1);
+    size_t n = ((uintptr_t)p + len - a + page - 1) / page, count = 0;
+    static unsigned char vec[1 << 16];
+    if (n > sizeof vec || mincore((void *)a, n * page, vec))
+        return (size_t)-1;
+    for (size_t i = 0; i < n; i++)
+        count += vec[i] & 1;
+    return count;
+}
+
+static void zeroed_buffer(void)
+{
+    static unsigned char buf[64 * 1024];
+    memset(buf, 0, sizeof buf);
+    mem_heap_t *h = mem_heap_create_in_fresh(buf, sizeof buf, MEM_CHECK_LOCAL);
+    CHECK(h != NULL && mem_errno() == MEM_OK && mem_heap_check(h) == MEM_OK);
+    unsigned char *tail = buf + sizeof buf - 64; /* in the one free block, never handed out */
+    CHECK(tail[0] == 0);
+
+    /* A block handed out reads as poison, wherever it came from. */
+    unsigned char *p = mem_heap_alloc(h, 1000, MEM_FIRST_FIT);
+    CHECK(p != NULL && all(p, 1000, POISON) && mem_heap_check(h) == MEM_OK);
+    unsigned char *q = mem_heap_alloc(h, 20000, MEM_BEST_FIT);
+    CHECK(q != NULL && all(q, 20000, POISON) && mem_heap_check(h) == MEM_OK);
+    CHECK(mem_heap_free(h, p) == MEM_OK && mem_heap_check(h) == MEM_OK);
+    p = mem_heap_alloc(h, 1000, MEM_FIRST_FIT); /* back where it was: poison again */
+    CHECK(p != NULL && all(p, 1000, POISON));
+
+    /* A write into memory never handed out is found, and so is a write
+     * after free below it. */
+    tail[0] = POISON;
+    mem_report_t r;
+    CHECK(mem_heap_check(h) == E_CORRUPT_FREESPACE);
+    CHECK(mem_heap_last_report(h, &r) == MEM_OK && r.what && strstr(r.what, "never handed out") &&
+          r.expected == 0 && r.found == POISON);
+    tail[0] = 0;
+    CHECK(mem_heap_check(h) == MEM_OK);
+    /* ... and by the allocation that would hand it out: q's block ends at
+     * q + 20000, the free tail's header and node follow. */
+    q[20000 + 100] = 1;
+    CHECK(mem_heap_alloc(h, 1000, MEM_FIRST_FIT) == NULL && mem_errno() == E_CORRUPT_FREESPACE);
+    CHECK(mem_heap_last_report(h, &r) == MEM_OK && r.what && strstr(r.what, "never handed out"));
+    q[20000 + 100] = 0;
+    CHECK(mem_heap_check(h) == MEM_OK);
+    CHECK(mem_heap_free(h, q) == MEM_OK);
+    q[100] = 1;
+    CHECK(mem_heap_check(h) == E_CORRUPT_FREESPACE);
+    CHECK(mem_heap_last_report(h, &r) == MEM_OK && r.what && strstr(r.what, "written after free"));
+    q[100] = POISON;
+    CHECK(mem_heap_check(h) == MEM_OK);
+
+    /* Growing in place into the never-used tail poisons what it takes. */
+    unsigned char *g = mem_heap_realloc(h, p, 30000);
+    CHECK(g != NULL && all(g + 1000, 29000, POISON) && mem_heap_check(h) == MEM_OK);
+
+    /* Raising the level from OFF poisons everything, the tail too. */
+    CHECK(mem_heap_set_check_level(h, MEM_CHECK_OFF) == MEM_OK);
+    CHECK(mem_heap_set_check_level(h, MEM_CHECK_LOCAL) == MEM_OK && tail[0] == POISON);
+    CHECK(mem_heap_check(h) == MEM_OK);
+    CHECK(mem_heap_destroy(h) == MEM_OK);
+
+    /* A buffer that is not all zero is refused by the first check. */
+    memset(buf, 0x11, sizeof buf);
+    h = mem_heap_create_in_fresh(buf, sizeof buf, MEM_CHECK_LOCAL);
+    CHECK(h != NULL && mem_heap_check(h) == E_CORRUPT_FREESPACE);
+    CHECK(mem_heap_destroy(h) == MEM_OK);
+
+    /* Bad arguments as mem_heap_create_in_level. */
+    CHECK(mem_heap_create_in_fresh(NULL, sizeof buf, MEM_CHECK_LOCAL) == NULL && mem_errno() == E_BAD_ARGS);
+    CHECK(mem_heap_create_in_fresh(buf, sizeof buf, MEM_CHECK_FULL + 1) == NULL && mem_errno() == E_BAD_ARGS);
+}
+
+/* mem_heap_create maps fresh memory: a big heap costs no pages until used. */
+static void mapped_heap(void)
+{
+    size_t len = 64u << 20, page = (size_t)sysconf(_SC_PAGESIZE);
+    mem_heap_t *h = mem_heap_create(len);
+    CHECK(h != NULL && mem_heap_check_level(h) == MEM_CHECK_LOCAL);
+    unsigned char *base = mem_heap_base(h);
+    size_t before = resident_pages(base, len);
+    CHECK(before <= 4); /* the first block's header and node, the last footer */
+    unsigned char *p = mem_heap_alloc(h, 1u << 20, MEM_FIRST_FIT);
+    CHECK(p != NULL && all(p, 1u << 20, POISON));
+    size_t after = resident_pages(base, len);
+    CHECK(after >= (1u << 20) / page && after <= (1u << 20) / page + 8);
+    CHECK(mem_heap_check(h) == MEM_OK && mem_heap_free(h, p) == MEM_OK && mem_heap_check(h) == MEM_OK);
+    CHECK(mem_heap_destroy(h) == MEM_OK);
+}
+
+int main(void)
+{
+    zeroed_buffer();
+    mapped_heap();
+    return check_done("fresh_test");
+}
