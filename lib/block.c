@@ -208,6 +208,11 @@ size_t bytes_differ(const mem_heap_t *h, size_t at_byte, size_t len, int byte)
 {
     const unsigned char *p = h->base + at_byte, *pat = pattern_of(byte);
     size_t i = 0;
+    /* The common case in two calls: if the first PATTERN_BYTES are `byte`
+     * and every byte equals the one PATTERN_BYTES before it, all are. */
+    if (pat && len > PATTERN_BYTES && !memcmp(p, pat, PATTERN_BYTES) &&
+        !memcmp(p, p + PATTERN_BYTES, len - PATTERN_BYTES))
+        return len;
     if (pat) {
         for (; i < len; i += PATTERN_BYTES) {
             size_t n = len - i < PATTERN_BYTES ? len - i : PATTERN_BYTES;

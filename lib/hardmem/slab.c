@@ -196,11 +196,13 @@ static inline bool slot_valid(const hm_slab_t *s, const void *p)
 
 /* ---------------- fill patterns ---------------- */
 
-/* Payloads are filled and compared 16 bytes at a time in vector registers
- * (the compiler's vector extension: SSE2 on x86-64, NEON on arm64), runs
- * past FILL_VEC bytes by libc's memset and memcmp, which use wider ones. */
+/* Payloads are filled and compared 64 bytes at a time in vector registers
+ * (the compiler's vector extension: four SSE2 registers on x86-64, NEON on
+ * arm64), the last 64 (or 16) overlapping; runs past FILL_VEC bytes by
+ * libc's memset and memcmp, which pick the widest registers the CPU has. */
 enum { FILL_VEC = 256 };
 typedef uint64_t v16_t __attribute__((vector_size(16)));
+typedef uint64_t v64_t __attribute__((vector_size(64)));
 
 static inline uint64_t load8(const unsigned char *p)
 {
@@ -220,7 +222,15 @@ static inline uint64_t pattern8(unsigned char byte) { return 0x0101010101010101U
 static inline void fill(unsigned char *p, size_t n, unsigned char byte)
 {
     uint64_t w = pattern8(byte);
-    if (n >= 16 && n <= FILL_VEC) {
+    if (n >= 64 && n <= FILL_VEC) {
+        v64_t v = { w, w, w, w, w, w, w, w };
+        for (size_t i = 0; i + 64 <= n; i += 64) {
+            unsigned char *q = p + i;
+            __asm__("" : "+r"(q)); /* stores, not a call to memset */
+            __builtin_memcpy(q, &v, 64);
+        }
+        __builtin_memcpy(p + n - 64, &v, 64); /* the last 64, overlapping */
+    } else if (n >= 16 && n < 64) {
         v16_t v = { w, w };
         for (size_t i = 0; i + 16 <= n; i += 16) {
             unsigned char *q = p + i;
@@ -268,6 +278,16 @@ static inline bool head_poisoned(const unsigned char *p, size_t n)
     if (n > FILL_VEC)
         return memcmp(p, poison_payload, n) == 0;
     uint64_t w = pattern8(POISON_BYTE);
+    if (n >= 64) {
+        v64_t pat = { w, w, w, w, w, w, w, w }, bad, x;
+        __builtin_memcpy(&bad, p + n - 64, 64); /* the last 64, overlapping */
+        bad ^= pat;
+        for (size_t i = 0; i + 64 <= n; i += 64) {
+            __builtin_memcpy(&x, p + i, 64);
+            bad |= x ^ pat;
+        }
+        return !(bad[0] | bad[1] | bad[2] | bad[3] | bad[4] | bad[5] | bad[6] | bad[7]);
+    }
     if (n >= 16) {
         v16_t pat = { w, w }, bad = load16(p + n - 16) ^ pat;
         for (size_t i = 0; i + 16 <= n; i += 16)
