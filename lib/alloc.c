@@ -47,9 +47,8 @@ int take(mem_heap_t *h, uint32_t g, uint32_t lead, uint32_t need, size_t req)
     /* Every poison byte that becomes payload or new metadata must be intact. */
     size_t pstart = gbytes(g) + POISON_START;
     size_t pend = split ? gbytes(b + need) + POISON_START : gbytes(next) - FTR_BYTES;
-    if ((err = poison_verify(h, g, pstart, pend - pstart)))
+    if ((err = handout_verify(h, g, pstart, pend - pstart)))
         return err;
-    fresh_raise(h, pend);
 
     const uint32_t slack = (uint32_t)(gbytes(used) - HDR_BYTES - req);
     if (!lead && split) {

@@ -248,12 +248,17 @@ int poison_verify(mem_heap_t *h, uint32_t g, size_t at_byte, size_t len)
     return err;
 }
 
-void fresh_raise(mem_heap_t *h, size_t upto)
+int handout_verify(mem_heap_t *h, uint32_t g, size_t at_byte, size_t len)
 {
+    size_t upto = at_byte + len;
     if (!h->fresh || upto <= h->fresh)
-        return;
+        return poison_verify(h, g, at_byte, len);
+    int err = h->fresh > at_byte ? poison_verify(h, g, at_byte, h->fresh - at_byte) : MEM_OK;
+    if (err)
+        return err;
     memset(h->base + h->fresh, POISON_BYTE, upto - h->fresh);
     h->fresh = upto;
+    return MEM_OK;
 }
 
 int slack_verify(mem_heap_t *h, uint32_t g)

@@ -35,8 +35,9 @@
  *         payload from byte offset `fresh` on has never been handed out and
  *         reads as zero.  That stretch is always in the last block (blocks
  *         are carved from a free block's low end), so it only shrinks:
- *         before take() or an in-place grow hands any of it out, fresh_raise()
- *         poisons it.  So a big heap's pages stay untouched until used.
+ *         before take() or an in-place grow hands any of it out,
+ *         handout_verify() poisons it.  So a big heap's pages stay untouched
+ *         until used.
  *
  * INVARIANTS (numbered; lib/check.c verifies each one and names it)
  *   I1  Blocks tile [first, end) exactly: each starts where the previous
@@ -297,11 +298,14 @@ static inline bool slack_intact(const mem_heap_t *h, uint32_t g)
 /* Level-dependent poison verification of the free payload [at, at+len) of
  * block g (I6: zero at or past h->fresh); reports on failure. */
 int poison_verify(mem_heap_t *h, uint32_t g, size_t at_byte, size_t len);
-/* Free payload of the last block below byte `upto` is about to be handed
- * out or to hold metadata: poison the part of it at or past h->fresh and
- * move fresh up to `upto` (I6).  Done at once, not queued: the bytes are
- * free payload either way, so a rollback leaves I6 true. */
-void fresh_raise(mem_heap_t *h, size_t upto);
+/* The free payload [at, at+len) of block g is about to be handed out or to
+ * hold metadata: verify the poison of the part below h->fresh (reporting as
+ * poison_verify), then poison the part at or past it and move fresh up to
+ * at+len (I6).  The never-used part is not read: that would map the zero
+ * page only to write over it at once; mem_heap_check verifies it as zero.
+ * The poisoning is done at once, not queued: the bytes are free payload
+ * either way, so a rollback leaves I6 true. */
+int handout_verify(mem_heap_t *h, uint32_t g, size_t at_byte, size_t len);
 int slack_verify(mem_heap_t *h, uint32_t g);
 
 /* ---- the free index (lib/index.c) ---- */

@@ -130,9 +130,10 @@ mem_heap_t *mem_heap_create_in_level(void *buf, size_t len, int level);
 /* As mem_heap_create_in_level, for a buffer that reads as all zero bytes (a
  * fresh anonymous mapping, say).  At MEM_CHECK_LOCAL and above the free
  * space is then not poisoned up front: free bytes never handed out stay
- * zero, are checked as zero, and are poisoned when first handed out, so the
- * buffer's pages stay untouched until used.  A buffer that is not all zero
- * makes mem_heap_check report E_CORRUPT_FREESPACE ("never handed out").
+ * zero and are poisoned when first handed out, so the buffer's pages stay
+ * untouched until used.  mem_heap_check (and every call at MEM_CHECK_FULL)
+ * checks them as zero: a buffer that is not all zero, or a stray write
+ * there, is E_CORRUPT_FREESPACE ("never handed out").
  * Errors as mem_heap_create_in_level. */
 mem_heap_t *mem_heap_create_in_fresh(void *buf, size_t len, int level);
 
