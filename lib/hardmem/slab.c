@@ -39,10 +39,11 @@
  *       the holder's store needs no swap.
  *   S3  At check level LOCAL and above a live slot's slack bytes are
  *       SLACK_BYTE (verified at free: an overflow by even one byte), and a
- *       held slot's requested bytes are POISON_BYTE (verified at reuse and
- *       when a quarantine is drained: a write after free), its slack
- *       SLACK_BYTE.  A fresh slot (never handed out) is held with 0
- *       requested bytes; its payload is filled at its first use.
+ *       held slot's whole payload, slack included, is POISON_BYTE (verified
+ *       at reuse and when a quarantine is drained: a write after free).  So
+ *       both depend on the class, not on the requested sizes.  A fresh slot
+ *       (never handed out) is held with 0 requested bytes; its payload is
+ *       filled at its first use.
  *   S4  Every held slot is in exactly one place: a thread's quarantine (a
  *       fill magazine or the slot FIFO), a thread's magazine, or a magazine
  *       in the depot.
@@ -198,9 +199,10 @@ static inline bool slot_valid(const hm_slab_t *s, const void *p)
 
 /* Payloads are filled and compared 64 bytes at a time in vector registers
  * (the compiler's vector extension: four SSE2 registers on x86-64, NEON on
- * arm64), the last 64 (or 16) overlapping; runs past FILL_VEC bytes by
- * libc's memset and memcmp, which pick the widest registers the CPU has. */
-enum { FILL_VEC = 256 };
+ * arm64), the last 64 (or 16) overlapping.  A payload is a multiple of 16
+ * bytes, at least 16, and its length depends only on the slab's class, so
+ * nothing here branches on the requested size but the slack's few bytes,
+ * which take one 16-byte load and store through a sliding window. */
 typedef uint64_t v16_t __attribute__((vector_size(16)));
 typedef uint64_t v64_t __attribute__((vector_size(64)));
 
@@ -218,11 +220,11 @@ static inline v16_t load16(const unsigned char *p)
 }
 static inline uint64_t pattern8(unsigned char byte) { return 0x0101010101010101ULL * byte; }
 
-/* Fill the n bytes at p with `byte`, and nothing outside them. */
-static inline void fill(unsigned char *p, size_t n, unsigned char byte)
+/* Fill the payload [p, p+n) (n a multiple of 16, >= 16) with `byte`. */
+static inline void payload_fill(unsigned char *p, size_t n, unsigned char byte)
 {
     uint64_t w = pattern8(byte);
-    if (n >= 64 && n <= FILL_VEC) {
+    if (n >= 64) {
         v64_t v = { w, w, w, w, w, w, w, w };
         for (size_t i = 0; i + 64 <= n; i += 64) {
             unsigned char *q = p + i;
@@ -230,53 +232,19 @@ static inline void fill(unsigned char *p, size_t n, unsigned char byte)
             __builtin_memcpy(q, &v, 64);
         }
         __builtin_memcpy(p + n - 64, &v, 64); /* the last 64, overlapping */
-    } else if (n >= 16 && n < 64) {
-        v16_t v = { w, w };
-        for (size_t i = 0; i + 16 <= n; i += 16) {
-            unsigned char *q = p + i;
-            __asm__("" : "+r"(q)); /* a store per step, not a call to memset */
-            __builtin_memcpy(q, &v, 16);
-        }
-        __builtin_memcpy(p + n - 16, &v, 16); /* the last 16, overlapping */
-    } else if (n >= 8 && n < 16) {
-        __builtin_memcpy(p, &w, 8);
-        __builtin_memcpy(p + n - 8, &w, 8);
-    } else if (n >= 4 && n < 8) {
-        uint32_t h = (uint32_t)w;
-        __builtin_memcpy(p, &h, 4);
-        __builtin_memcpy(p + n - 4, &h, 4);
-    } else {
-        memset(p, byte, n);
+        return;
+    }
+    v16_t v = { w, w };
+    for (size_t i = 0; i < n; i += 16) {
+        unsigned char *q = p + i;
+        __asm__("" : "+r"(q));
+        __builtin_memcpy(q, &v, 16);
     }
 }
 
-/* Are the n bytes before `end` all `byte`?  [end - n, end) is the tail of a
- * slot's payload, which is a multiple of 16 bytes and longer than n, so the
- * word loads (eight bytes, the last one reaching below end - n and masked)
- * stay inside the payload. */
-static inline bool tail_filled(const unsigned char *end, size_t n, unsigned char byte)
+/* Is the payload [p, p+n) (n a multiple of 16, >= 16) all POISON_BYTE? */
+static inline bool payload_poisoned(const unsigned char *p, size_t n)
 {
-    uint64_t pat = pattern8(byte);
-    for (; n >= 8; n -= 8, end -= 8)
-        if (load8(end - 8) != pat)
-            return false;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    return !n || !((load8(end - 8) ^ pat) & ~0ULL << 8 * (8 - n)); /* the top n bytes */
-#else
-    return hm_first_diff(end - n, n, byte) == n;
-#endif
-}
-
-/* A largest payload of poison, for one memcmp() over a long one. */
-static const unsigned char poison_payload[HM_SLOT_MAX] = { [0 ... HM_SLOT_MAX - 1] = POISON_BYTE };
-
-/* Are the n bytes at p, the head of a slot's payload (16 bytes at least),
- * all POISON_BYTE?  Short runs with two masked words, others 16 bytes at a
- * time (the last 16 overlapping), long ones with memcmp. */
-static inline bool head_poisoned(const unsigned char *p, size_t n)
-{
-    if (n > FILL_VEC)
-        return memcmp(p, poison_payload, n) == 0;
     uint64_t w = pattern8(POISON_BYTE);
     if (n >= 64) {
         v64_t pat = { w, w, w, w, w, w, w, w }, bad, x;
@@ -288,21 +256,40 @@ static inline bool head_poisoned(const unsigned char *p, size_t n)
         }
         return !(bad[0] | bad[1] | bad[2] | bad[3] | bad[4] | bad[5] | bad[6] | bad[7]);
     }
-    if (n >= 16) {
-        v16_t pat = { w, w }, bad = load16(p + n - 16) ^ pat;
-        for (size_t i = 0; i + 16 <= n; i += 16)
-            bad |= load16(p + i) ^ pat;
+    v16_t pat = { w, w }, bad = { 0, 0 };
+    for (size_t i = 0; i < n; i += 16)
+        bad |= load16(p + i) ^ pat;
+    return !(bad[0] | bad[1]);
+}
+
+/* The 16 bytes at slack_window + n are 16 - n POISON_BYTEs, then n
+ * SLACK_BYTEs (n < 16): the last 16 bytes of a payload with n bytes of
+ * slack after poison.  slack_mask + n selects those n bytes. */
+static const unsigned char slack_window[32] = { [0 ... 15] = POISON_BYTE, [16 ... 31] = SLACK_BYTE };
+static const unsigned char slack_mask[32] = { [16 ... 31] = 0xFF };
+
+/* Are the n bytes before `end`, the end of a payload, all SLACK_BYTE? */
+static inline bool slack_intact_at(const unsigned char *end, size_t n)
+{
+    if (n < 16) {
+        v16_t bad = (load16(end - 16) ^ load16(slack_window + n)) & load16(slack_mask + n);
         return !(bad[0] | bad[1]);
     }
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    /* The payload has 16 bytes: read both words, keep the low n bytes. */
-    uint64_t lo = load8(p) ^ w, hi = load8(p + 8) ^ w;
-    if (n <= 8)
-        return !(lo & (n == 8 ? ~0ULL : (1ULL << 8 * n) - 1));
-    return !lo && !(hi & ((1ULL << 8 * (n - 8)) - 1));
-#else
-    return hm_first_diff(p, n, POISON_BYTE) == n;
-#endif
+    uint64_t pat = pattern8(SLACK_BYTE); /* a slot cut down by realloc: longer slack */
+    for (; n >= 8; n -= 8, end -= 8)
+        if (load8(end - 8) != pat)
+            return false;
+    for (; n; n--, end--)
+        if (end[-1] != SLACK_BYTE)
+            return false;
+    return true;
+}
+
+/* A held slot's payload (all poison) becomes live with n < 16 bytes of
+ * slack: its last 16 bytes become 16 - n poison bytes, then the slack. */
+static inline void slack_set(unsigned char *end, size_t n)
+{
+    __builtin_memcpy(end - 16, slack_window + n, 16);
 }
 
 /* ---------------- reports ---------------- */
@@ -351,8 +338,7 @@ static inline __attribute__((always_inline)) bool live_ok(const hm_slab_t *s, co
     uint32_t low = (uint32_t)st;
     if (!state_ok(s, hd, st) || (low & STATE_BITS))
         return false;
-    if (s->level >= MEM_CHECK_LOCAL && low &&
-        !tail_filled((const unsigned char *)p + payload_of(s), low, SLACK_BYTE))
+    if (s->level >= MEM_CHECK_LOCAL && !slack_intact_at((const unsigned char *)p + payload_of(s), low))
         return false;
     *stp = st;
     return true;
@@ -388,8 +374,7 @@ static __attribute__((noinline, cold)) bool live_slot_report(hm_slab_t *s, void 
         return false;
     }
     size_t req = payload_of(s) - low;
-    if (s->level >= MEM_CHECK_LOCAL && low &&
-        !tail_filled((const unsigned char *)p + payload_of(s), low, SLACK_BYTE)) {
+    if (s->level >= MEM_CHECK_LOCAL && !slack_intact_at((const unsigned char *)p + payload_of(s), low)) {
         size_t off = hm_first_diff((const unsigned char *)p + req, low, SLACK_BYTE);
         slot_error(HM_OVERFLOW, op, p, s, hd, (long long)(req + off), SLACK_BYTE, ((unsigned char *)p)[req + off],
                    "write past the requested size (slack overwritten)", caller);
@@ -444,8 +429,8 @@ __attribute__((always_inline)) inline bool hm_slot_free(hm_slab_t *s, void *p, s
     if (__builtin_expect(!state_swap(hd, &st, state_make(s, hd, low | HELD_BIT)), 0))
         return race_report(s, p, op, caller);
     *req = payload_of(s) - low;
-    if (s->level >= MEM_CHECK_LOCAL)
-        fill(p, *req, POISON_BYTE);
+    if (s->level >= MEM_CHECK_LOCAL) /* the slack too: it was just verified (S3) */
+        payload_fill(p, payload_of(s), POISON_BYTE);
     return true;
 }
 
@@ -469,35 +454,38 @@ int hm_slot_resize(hm_slab_t *s, void *p, size_t size, const void *caller)
         return -1;
     }
     if (s->level >= MEM_CHECK_LOCAL && size < old) /* the cut tail becomes slack */
-        fill((unsigned char *)p + size, old - size, SLACK_BYTE);
+        memset((unsigned char *)p + size, SLACK_BYTE, old - size);
     return 1;
 }
 
 /* ---------------- held slots ---------------- */
 
+/* Must held slot p's payload be all poison (S3: not fresh, level LOCAL)? */
+static inline bool poisoned_when_held(const hm_slab_t *s, uint64_t st)
+{
+    return s->level >= MEM_CHECK_LOCAL && !((uint32_t)st & FRESH_BIT);
+}
+
 /* Is held slot p, taken from a magazine, intact: header (S1), held, poison
  * (S3)?  The conditions held_intact() names, without naming them.  That p
  * is a carved slot's start is not asked again: only a valid free put it in
- * a magazine, and magazines are outside every heap.  On success *stp and
- * *oldp get its state word and its requested bytes. */
-static inline bool held_ok(const hm_slab_t *s, const void *p, uint64_t *stp, size_t *oldp)
+ * a magazine, and magazines are outside every heap.  On success *stp gets
+ * its state word. */
+static inline bool held_ok(const hm_slab_t *s, const void *p, uint64_t *stp)
 {
     const slot_hdr_t *hd = hdr_of(p);
     uint64_t st = state_load(hd);
     if (!state_ok(s, hd, st) || !((uint32_t)st & HELD_BIT))
         return false;
-    size_t old = payload_of(s) - ((uint32_t)st & ~STATE_BITS);
-    if (s->level >= MEM_CHECK_LOCAL && !head_poisoned(p, old))
+    if (poisoned_when_held(s, st) && !payload_poisoned(p, payload_of(s)))
         return false;
     *stp = st;
-    *oldp = old;
     return true;
 }
 
 /* Is held slot p intact: a carved slot's start, and held_ok()?  Reports
- * and returns false otherwise.  *stp and *oldp as for held_ok(). */
-static __attribute__((noinline)) bool held_intact(hm_slab_t *s, void *p, const char *op, uint64_t *stp,
-                                                  size_t *oldp)
+ * and returns false otherwise.  *stp as for held_ok(). */
+static __attribute__((noinline)) bool held_intact(hm_slab_t *s, void *p, const char *op, uint64_t *stp)
 {
     if (!slot_valid(s, p)) {
         slot_error(HM_CORRUPT_HEAP, op, p, s, NULL, -1, 0, 0, "a held slot outside its slab", NULL);
@@ -509,46 +497,41 @@ static __attribute__((noinline)) bool held_intact(hm_slab_t *s, void *p, const c
         header_error(op, p, s, hd, NULL);
         return false;
     }
-    size_t old = payload_of(s) - ((uint32_t)st & ~STATE_BITS);
-    if (s->level >= MEM_CHECK_LOCAL && !head_poisoned(p, old)) {
-        size_t off = hm_first_diff(p, old, POISON_BYTE);
+    if (poisoned_when_held(s, st) && !payload_poisoned(p, payload_of(s))) {
+        size_t off = hm_first_diff(p, payload_of(s), POISON_BYTE);
         slot_error(HM_USE_AFTER_FREE, op, p, s, hd, (long long)off, POISON_BYTE, ((unsigned char *)p)[off],
                    "held slot written after free (poison overwritten)", NULL);
         return false;
     }
     *stp = st;
-    *oldp = old;
     return true;
 }
 
 bool hm_slot_check_held(hm_slab_t *s, void *p, const char *op)
 {
     uint64_t st;
-    size_t old;
-    return held_intact(s, p, op, &st, &old);
+    return held_intact(s, p, op, &st);
 }
 
 bool hm_slot_reuse(hm_slab_t *s, void *p, size_t req)
 {
     uint64_t st;
-    size_t old;
-    if (req > payload_of(s))
+    size_t payload = payload_of(s), slack = payload - req;
+    if (req > payload)
         return false;
-    if (__builtin_expect(!held_ok(s, p, &st, &old), 0) && !held_intact(s, p, "malloc", &st, &old))
+    if (__builtin_expect(!held_ok(s, p, &st), 0) && !held_intact(s, p, "malloc", &st))
         return false;
     /* A plain store: only the holder (this call) changes a held slot (S2),
      * and a locked swap here would cost as much as the rest of malloc. */
     slot_hdr_t *hd = hdr_of(p);
-    __atomic_store_n(&hd->state, state_make(s, hd, (uint32_t)(payload_of(s) - req)), __ATOMIC_RELEASE);
-    if (s->level >= MEM_CHECK_LOCAL) {
-        if ((uint32_t)st & FRESH_BIT) { /* first use: reads as poison, then slack */
-            fill(p, req, POISON_BYTE);
-            fill((unsigned char *)p + req, payload_of(s) - req, SLACK_BYTE);
-        } else if (req > old) { /* old slack becomes payload: reads as poison */
-            fill((unsigned char *)p + old, req - old, POISON_BYTE);
-        } else if (req < old) { /* the tail of the old request becomes slack */
-            fill((unsigned char *)p + req, old - req, SLACK_BYTE);
-        }
+    __atomic_store_n(&hd->state, state_make(s, hd, (uint32_t)slack), __ATOMIC_RELEASE);
+    if (s->level >= MEM_CHECK_LOCAL) { /* the request reads as poison, then slack (S3) */
+        if ((uint32_t)st & FRESH_BIT)
+            payload_fill(p, payload, POISON_BYTE);
+        if (__builtin_expect(slack < 16, 1)) /* always, for a request of this class */
+            slack_set((unsigned char *)p + payload, slack);
+        else
+            memset((unsigned char *)p + req, SLACK_BYTE, slack);
     }
     return true;
 }
