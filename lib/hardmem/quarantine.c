@@ -390,6 +390,7 @@ void hm_quarantine_put(mem_heap_t *h, void *p, size_t req)
     over_budget(c);
 }
 
+/* always_inline: LTO puts it into free(), the one hot caller. */
 __attribute__((always_inline)) inline void hm_quarantine_put_slot(hm_slab_t *s, void *p)
 {
     unsigned k = hm_slab_class(s);
@@ -431,6 +432,7 @@ static inline void prefetch_slot(const void *p, unsigned k)
         __builtin_prefetch(a + off);
 }
 
+/* always_inline: LTO puts it into malloc(), the one hot caller. */
 __attribute__((always_inline)) inline void *hm_slot_alloc(size_t req, const void *caller)
 {
     cache_t *c = cache();

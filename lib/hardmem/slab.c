@@ -295,9 +295,10 @@ static inline void slack_set(unsigned char *end, size_t n)
 /* ---------------- reports ---------------- */
 
 /* Report p (slot header hd, or NULL when p is no slot's start). */
-static __attribute__((noinline, cold)) void slot_error(hm_kind_t kind, const char *op, const void *p, const hm_slab_t *s, const slot_hdr_t *hd,
-                       long long bad_off, uint64_t expected, uint64_t found, const char *detail,
-                       const void *caller)
+static __attribute__((noinline, cold)) void slot_error(hm_kind_t kind, const char *op, const void *p,
+                                                       const hm_slab_t *s, const slot_hdr_t *hd, long long bad_off,
+                                                       uint64_t expected, uint64_t found, const char *detail,
+                                                       const void *caller)
 {
     hm_error_t e = { .kind = kind, .op = op, .addr = p, .block = NULL, .requested = (size_t)-1,
                      .usable = (size_t)-1, .bad_off = bad_off, .expected = expected, .found = found,
@@ -314,8 +315,8 @@ static __attribute__((noinline, cold)) void slot_error(hm_kind_t kind, const cha
 }
 
 /* A slot whose header fails S1: the program wrote before its block. */
-static __attribute__((noinline, cold)) void header_error(const char *op, const void *p, const hm_slab_t *s, const slot_hdr_t *hd,
-                         const void *caller)
+static __attribute__((noinline, cold)) void header_error(const char *op, const void *p, const hm_slab_t *s,
+                                                         const slot_hdr_t *hd, const void *caller)
 {
     uint64_t st = state_load(hd);
     slot_error(HM_UNDERFLOW, op, p, s, hd, -1, state_make(s, hd, (uint32_t)st) >> 32, st >> 32,
@@ -327,9 +328,11 @@ static __attribute__((noinline, cold)) void header_error(const char *op, const v
 /* ---------------- the program's calls ---------------- */
 
 /* Is p a live slot of s: a carved slot's start, header (S1), not held,
- * slack (S3)?  The conditions live_slot_report() names, without naming
- * them: the hot paths ask this first.  On success *stp gets the state word. */
-static inline __attribute__((always_inline)) bool live_ok(const hm_slab_t *s, const void *p, uint64_t *stp)
+ * and (when `slack`) its slack intact (S3)?  The conditions
+ * live_slot_report() names, without naming them: the hot paths ask this
+ * first.  On success *stp gets the state word. */
+static inline __attribute__((always_inline)) bool live_ok(const hm_slab_t *s, const void *p, bool slack,
+                                                           uint64_t *stp)
 {
     if (!slot_valid(s, p))
         return false;
@@ -338,16 +341,29 @@ static inline __attribute__((always_inline)) bool live_ok(const hm_slab_t *s, co
     uint32_t low = (uint32_t)st;
     if (!state_ok(s, hd, st) || (low & STATE_BITS))
         return false;
-    if (s->level >= MEM_CHECK_LOCAL && !slack_intact_at((const unsigned char *)p + payload_of(s), low))
+    if (slack && s->level >= MEM_CHECK_LOCAL && !slack_intact_at((const unsigned char *)p + payload_of(s), low))
         return false;
     *stp = st;
     return true;
 }
 
+/* Live slot p's slack (low bytes) is overwritten: report the first bad byte. */
+static __attribute__((noinline, cold)) bool slack_report(hm_slab_t *s, void *p, uint32_t low, const char *op,
+                                                        const void *caller)
+{
+    const unsigned char *b = p;
+    size_t req = payload_of(s) - low, off = req + hm_first_diff(b + req, low, SLACK_BYTE);
+    hm_error_t e = { .kind = HM_OVERFLOW, .op = op, .addr = p, .block = p, .requested = req,
+                     .usable = payload_of(s), .bad_off = (long long)off, .expected = SLACK_BYTE, .found = b[off],
+                     .detail = "write past the requested size (slack overwritten)", .caller = caller };
+    hm_fatal(&e);
+    return false;
+}
+
 /* live_ok() said no: find which condition fails and report it.  A held slot
  * is a double free when the call frees it, else an invalid pointer (as for
- * blocks, api.c).  Returns false, or true with *stp when a racing call put
- * the slot right meanwhile. */
+ * blocks, api.c); a free's slack is checked later (hm_slot_free).  Returns
+ * false, or true with *stp when a racing call put the slot right meanwhile. */
 static __attribute__((noinline, cold)) bool live_slot_report(hm_slab_t *s, void *p, const char *op,
                                                             const void *caller, bool freeing, uint64_t *stp)
 {
@@ -373,21 +389,18 @@ static __attribute__((noinline, cold)) bool live_slot_report(hm_slab_t *s, void 
                    caller);
         return false;
     }
-    size_t req = payload_of(s) - low;
-    if (s->level >= MEM_CHECK_LOCAL && !slack_intact_at((const unsigned char *)p + payload_of(s), low)) {
-        size_t off = hm_first_diff((const unsigned char *)p + req, low, SLACK_BYTE);
-        slot_error(HM_OVERFLOW, op, p, s, hd, (long long)(req + off), SLACK_BYTE, ((unsigned char *)p)[req + off],
-                   "write past the requested size (slack overwritten)", caller);
-        return false;
-    }
+    if (!freeing && s->level >= MEM_CHECK_LOCAL && !slack_intact_at((const unsigned char *)p + payload_of(s), low))
+        return slack_report(s, p, low, op, caller);
     *stp = st;
     return true;
 }
 
-/* Validate p as a live slot of s (live_ok), reporting what fails. */
-static inline __attribute__((always_inline)) bool live_slot(hm_slab_t *s, void *p, const char *op, const void *caller, bool freeing, uint64_t *stp)
+/* Validate p as a live slot of s (live_ok), reporting what fails.  A free
+ * leaves the slack to hm_slot_free (after its swap). */
+static inline __attribute__((always_inline)) bool live_slot(hm_slab_t *s, void *p, const char *op,
+                                                             const void *caller, bool freeing, uint64_t *stp)
 {
-    return __builtin_expect(live_ok(s, p, stp), 1) || live_slot_report(s, p, op, caller, freeing, stp);
+    return __builtin_expect(live_ok(s, p, !freeing, stp), 1) || live_slot_report(s, p, op, caller, freeing, stp);
 }
 
 /* A linear overflow from the slot at hd reaches the next slot's size and
@@ -417,7 +430,9 @@ static __attribute__((noinline, cold)) bool race_report(hm_slab_t *s, void *p, c
     return false;
 }
 
-__attribute__((always_inline)) inline bool hm_slot_free(hm_slab_t *s, void *p, size_t *req, const char *op, const void *caller)
+/* always_inline: LTO puts it into free(), the one hot caller. */
+__attribute__((always_inline)) inline bool hm_slot_free(hm_slab_t *s, void *p, size_t *req, const char *op,
+                                                        const void *caller)
 {
     uint64_t st;
     if (!live_slot(s, p, op, caller, true, &st))
@@ -428,6 +443,12 @@ __attribute__((always_inline)) inline bool hm_slot_free(hm_slab_t *s, void *p, s
         return next_report(s, p, op, caller);
     if (__builtin_expect(!state_swap(hd, &st, state_make(s, hd, low | HELD_BIT)), 0))
         return race_report(s, p, op, caller);
+    /* The slack is read only by the free that won the swap: it poisons the
+     * slack next, so a racing free must not read it (that free would see
+     * an overflow, not the double free it is).  A slot whose slack fails
+     * stays held: it is never handed out again. */
+    if (s->level >= MEM_CHECK_LOCAL && !slack_intact_at((const unsigned char *)p + payload_of(s), low))
+        return slack_report(s, p, low, op, caller);
     *req = payload_of(s) - low;
     if (s->level >= MEM_CHECK_LOCAL) /* the slack too: it was just verified (S3) */
         payload_fill(p, payload_of(s), POISON_BYTE);
