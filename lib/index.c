@@ -74,10 +74,19 @@ static bool visit(walk_t *w, uint32_t g, uint64_t lo, uint64_t hi, int depth)
     return true;
 }
 
-static inline uint8_t height(const mem_heap_t *h, int t, uint32_t g) { return g ? node(h, g)->height[t] : 0; }
-static inline uint32_t maxsz(const mem_heap_t *h, uint32_t g) { return g ? node(h, g)->max : 0; }
+/* A child's height and max, for fix().  A child that was not visited (the
+ * sibling of a node on a walk's path) may hold a link no check has seen: a
+ * link outside the region reads as no child, so nothing outside the region
+ * is read; the walk that follows it reports it (visit). */
+static inline bool in_region(const mem_heap_t *h, uint32_t g) { return g >= h->first && g < h->end; }
+static inline uint8_t height(const mem_heap_t *h, int t, uint32_t g)
+{
+    return in_region(h, g) ? node(h, g)->height[t] : 0;
+}
+static inline uint32_t maxsz(const mem_heap_t *h, uint32_t g) { return in_region(h, g) ? node(h, g)->max : 0; }
 
-/* Recompute g's height (and max) from its children, which are valid. */
+/* Recompute g's height (and max) from its children, which are valid (or,
+ * for an unvisited sibling, at least read inside the region: height()). */
 static void fix(walk_t *w, uint32_t g)
 {
     mem_heap_t *h = w->h;
@@ -143,15 +152,25 @@ static uint32_t rebalance(walk_t *w, uint32_t g, uint64_t lo, uint64_t hi, int d
     if (bf > 1) {
         if (!children_ok(w, l, lo, k, depth + 1))
             return 0;
-        if (height(h, t, node(h, l)->right[t]) > height(h, t, node(h, l)->left[t]))
+        uint32_t lr = node(h, l)->right[t];
+        if (height(h, t, lr) > height(h, t, node(h, l)->left[t])) {
+            /* The double rotation reads lr's children too: validate them. */
+            if (!children_ok(w, lr, key_of(h, t, l), k, depth + 2))
+                return 0;
             set_left(w, g, rotate_left(w, l));
+        }
         return rotate_right(w, g);
     }
     if (bf < -1) {
         if (!children_ok(w, r, k, hi, depth + 1))
             return 0;
-        if (height(h, t, node(h, r)->left[t]) > height(h, t, node(h, r)->right[t]))
+        uint32_t rl = node(h, r)->left[t];
+        if (height(h, t, rl) > height(h, t, node(h, r)->right[t])) {
+            /* The double rotation reads rl's children too: validate them. */
+            if (!children_ok(w, rl, k, key_of(h, t, r), depth + 2))
+                return 0;
             set_right(w, g, rotate_right(w, r));
+        }
         return rotate_left(w, g);
     }
     fix(w, g);

@@ -135,8 +135,10 @@ static void corrupt_heap(uint64_t seed, int level, tally_t *t)
                     (unsigned long long)seed, level, forged[i].kind, forged[i].word - gbytes(h->first),
                     (unsigned long long)forged[i].value);
         /* A forged field passes every local check, so only the whole-heap
-         * check at entry (MEM_CHECK_FULL) can stop the later calls. */
-        h->level = MEM_CHECK_FULL;
+         * check at entry (MEM_CHECK_FULL) can stop the later calls; a wild
+         * link must be stopped by whatever walk meets it, at any level. */
+        if (forged[i].kind != FORGE_WILD)
+            h->level = MEM_CHECK_FULL;
         memcpy(live, live0, n0 * sizeof live[0]);
         size_t bad = corrupt_later_calls(h, live, n0);
         if (bad)
@@ -171,7 +173,7 @@ int main(void)
     for (int k = 0; k < 3; k++)
         printf("    %-10s %6zu corruptions, %.3f%% detected\n", names[k], t.by_kind[k][0],
                pct(t.by_kind[k][1], t.by_kind[k][0]));
-    static const char *forge_names[FORGE_KINDS] = { "node", "header", "control" };
+    static const char *forge_names[FORGE_KINDS] = { "node", "header", "control", "wild link" };
     size_t st = 0, sd = 0;
     for (int k = 0; k < FORGE_KINDS; k++) {
         st += t.signed_total[k];

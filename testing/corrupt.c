@@ -148,6 +148,10 @@ static size_t add(forgery_t *out, size_t n, size_t cap, forgery_t f)
     return n;
 }
 
+/* Far outside any test heap (a 64 GiB offset): what a flipped top byte of a
+ * link gives. */
+enum { WILD_GRANULE = 0xff000000u };
+
 size_t corrupt_forgeries(mem_heap_t *h, forgery_t *out, size_t cap)
 {
     size_t n = 0;
@@ -173,6 +177,7 @@ size_t corrupt_forgeries(mem_heap_t *h, forgery_t *out, size_t cap)
             n = add(out, n, cap, (forgery_t){ nb + 4 * w, FORGE_NODE, link ? 0 : g, g });
             if (other && other != link)
                 n = add(out, n, cap, (forgery_t){ nb + 4 * w, FORGE_NODE, other, g });
+            n = add(out, n, cap, (forgery_t){ nb + 4 * w, FORGE_WILD, WILD_GRANULE, g });
         }
         n = add(out, n, cap, (forgery_t){ nb + 16, FORGE_NODE, nd->max + 1u, g });
         n = add(out, n, cap, (forgery_t){ nb + 16, FORGE_NODE, nd->max - 1u, g });
@@ -215,7 +220,7 @@ void corrupt_forge(mem_heap_t *h, const forgery_t *f)
         uint32_t v = (uint32_t)f->value;
         memcpy(at_byte, &v, sizeof v);
     }
-    if (f->kind == FORGE_NODE) {
+    if (f->kind == FORGE_NODE || f->kind == FORGE_WILD) {
         free_node_t *nd = node(h, f->g);
         nd->check = node_check(h, f->g, nd);
         return;

@@ -44,7 +44,10 @@ typedef struct forgery {
     uint64_t value;
     uint32_t g;   /* the block re-signed (0: control field) */
 } forgery_t;
-enum { FORGE_NODE, FORGE_HEADER, FORGE_CONTROL, FORGE_KINDS };
+/* FORGE_WILD: a free-index link to a granule outside the region, re-signed.
+ * Every walk that follows it must stop at it (links are validated before
+ * they are followed), so the later calls run at the heap's own level. */
+enum { FORGE_NODE, FORGE_HEADER, FORGE_CONTROL, FORGE_WILD, FORGE_KINDS };
 size_t corrupt_forgeries(mem_heap_t *h, forgery_t *out, size_t cap);
 /* Apply one forgery to h. */
 void corrupt_forge(mem_heap_t *h, const forgery_t *f);
