@@ -96,7 +96,7 @@ int block_check(mem_heap_t *h, uint32_t g)
     if (__builtin_expect(hdr_ok(h, g), 1))
         return MEM_OK;
     /* Name the first condition of hdr_ok() that fails. */
-    if (g < h->first || g >= h->end)
+    if (!in_region(h, g))
         return report(h, E_CORRUPT_FREESPACE, 0, "block offset outside the region", h->first, g);
     const block_hdr_t *b = hdr(h, g);
     if (b->size < MIN_BLOCK_G || b->size > h->end - g)

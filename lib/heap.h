@@ -188,6 +188,8 @@ static inline block_ftr_t *ftr(const mem_heap_t *h, uint32_t g, uint32_t size)
     return (block_ftr_t *)(h->base + ((size_t)g + size) * GRANULE - FTR_BYTES);
 }
 static inline size_t gbytes(uint32_t g) { return (size_t)g * GRANULE; }
+/* Is granule g a position of the block region, [first, end)? */
+static inline bool in_region(const mem_heap_t *h, uint32_t g) { return g >= h->first && g < h->end; }
 
 /* ---- keyed hashes (lib/canary.c) ---- */
 uint64_t heap_new_secret(void);
@@ -215,7 +217,7 @@ static inline uint32_t hdr_canary(const mem_heap_t *h, uint32_t g, uint32_t size
  * is wrong only when it fails. */
 static inline bool hdr_ok(const mem_heap_t *h, uint32_t g)
 {
-    if (g < h->first || g >= h->end)
+    if (!in_region(h, g))
         return false;
     const block_hdr_t *b = hdr(h, g);
     uint32_t size = b->size, flags = b->flags, slack = b->slack;

@@ -78,7 +78,6 @@ static bool visit(walk_t *w, uint32_t g, uint64_t lo, uint64_t hi, int depth)
  * sibling of a node on a walk's path) may hold a link no check has seen: a
  * link outside the region reads as no child, so nothing outside the region
  * is read; the walk that follows it reports it (visit). */
-static inline bool in_region(const mem_heap_t *h, uint32_t g) { return g >= h->first && g < h->end; }
 static inline uint8_t height(const mem_heap_t *h, int t, uint32_t g)
 {
     return in_region(h, g) ? node(h, g)->height[t] : 0;
