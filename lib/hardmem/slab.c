@@ -46,7 +46,9 @@
  *       filled at its first use.
  *   S4  Every held slot is in exactly one place: a thread's quarantine (a
  *       fill magazine or the slot FIFO), a thread's magazine, or a magazine
- *       in the depot.
+ *       in the depot.  The exceptions are in no place at all and are never
+ *       handed out again: a slot whose free found its slack overwritten
+ *       (reported), and one a magazine could not be had for (out of memory).
  *
  * MAGAZINES AND THE DEPOT
  * Held slots past the quarantine wait in magazines (arrays of mag_cap()
