@@ -76,13 +76,15 @@ static bool visit(walk_t *w, uint32_t g, uint64_t lo, uint64_t hi, int depth)
 
 /* A child's height and max, for fix().  A child that was not visited (the
  * sibling of a node on a walk's path) may hold a link no check has seen: a
- * link outside the region reads as no child, so nothing outside the region
- * is read; the walk that follows it reports it (visit). */
+ * link whose node would not lie inside the region reads as no child, so
+ * nothing outside the region is read; the walk that follows it reports it
+ * (visit). */
+static inline bool node_fits(const mem_heap_t *h, uint32_t g) { return in_region(h, g) && h->end - g >= MIN_BLOCK_G; }
 static inline uint8_t height(const mem_heap_t *h, int t, uint32_t g)
 {
-    return in_region(h, g) ? node(h, g)->height[t] : 0;
+    return node_fits(h, g) ? node(h, g)->height[t] : 0;
 }
-static inline uint32_t maxsz(const mem_heap_t *h, uint32_t g) { return in_region(h, g) ? node(h, g)->max : 0; }
+static inline uint32_t maxsz(const mem_heap_t *h, uint32_t g) { return node_fits(h, g) ? node(h, g)->max : 0; }
 
 /* Recompute g's height (and max) from its children, which are valid (or,
  * for an unvisited sibling, at least read inside the region: height()). */
