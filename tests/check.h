@@ -1,5 +1,6 @@
 /*
- * check.h - the unit tests' harness: one assertion and a summary.
+ * check.h - the unit tests' harness: one assertion, a summary, and a
+ * byte-run test (all_bytes) for fills, poison and slack.
  *
  * CHECK(cond) records a failure with its file, line and text and goes on, so
  * one run shows every broken contract; check_done() prints the totals and
@@ -9,6 +10,8 @@
 #ifndef HARDMEM_TESTS_CHECK_H
 #define HARDMEM_TESTS_CHECK_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -24,6 +27,17 @@ static inline void check_at(int ok, const char *text, const char *file, int line
 }
 
 #define CHECK(cond) check_at(!!(cond), #cond, __FILE__, __LINE__)
+
+/* Are the n bytes at p all `byte`?  (The tests' checks of fills, poison
+ * and slack.) */
+static inline bool all_bytes(const void *p, size_t n, unsigned char byte)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != byte)
+            return false;
+    return true;
+}
 
 static inline int check_done(const char *name)
 {

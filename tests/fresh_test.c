@@ -11,14 +11,6 @@
 
 enum { POISON = 0xDF, HDR = 16 }; /* POISON_BYTE, HDR_BYTES (lib/heap.h) */
 
-static bool all(const unsigned char *p, size_t n, unsigned char byte)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != byte)
-            return false;
-    return true;
-}
-
 /* Pages of [p, p+len) that are resident. */
 static size_t resident_pages(void *p, size_t len)
 {
@@ -44,12 +36,12 @@ static void zeroed_buffer(void)
 
     /* A block handed out reads as poison, wherever it came from. */
     unsigned char *p = mem_heap_alloc(h, 1000, MEM_FIRST_FIT);
-    CHECK(p != NULL && all(p, 1000, POISON) && mem_heap_check(h) == MEM_OK);
+    CHECK(p != NULL && all_bytes(p, 1000, POISON) && mem_heap_check(h) == MEM_OK);
     unsigned char *q = mem_heap_alloc(h, 20000, MEM_BEST_FIT);
-    CHECK(q != NULL && all(q, 20000, POISON) && mem_heap_check(h) == MEM_OK);
+    CHECK(q != NULL && all_bytes(q, 20000, POISON) && mem_heap_check(h) == MEM_OK);
     CHECK(mem_heap_free(h, p) == MEM_OK && mem_heap_check(h) == MEM_OK);
     p = mem_heap_alloc(h, 1000, MEM_FIRST_FIT); /* back where it was: poison again */
-    CHECK(p != NULL && all(p, 1000, POISON));
+    CHECK(p != NULL && all_bytes(p, 1000, POISON));
 
     /* A write into memory never handed out is found, and so is a write
      * after free below it. */
@@ -65,7 +57,7 @@ static void zeroed_buffer(void)
      * q + 20000, the free tail's header and node follow. */
     q[20000 + 100] = 1;
     unsigned char *t = mem_heap_alloc(h, 1000, MEM_FIRST_FIT);
-    CHECK(t == q + 20000 + HDR && all(t, 1000, POISON) && mem_heap_check(h) == MEM_OK);
+    CHECK(t == q + 20000 + HDR && all_bytes(t, 1000, POISON) && mem_heap_check(h) == MEM_OK);
     CHECK(mem_heap_free(h, t) == MEM_OK && mem_heap_check(h) == MEM_OK);
     CHECK(mem_heap_free(h, q) == MEM_OK);
     q[100] = 1;
@@ -76,7 +68,7 @@ static void zeroed_buffer(void)
 
     /* Growing in place into the never-used tail poisons what it takes. */
     unsigned char *g = mem_heap_realloc(h, p, 30000);
-    CHECK(g != NULL && all(g + 1000, 29000, POISON) && mem_heap_check(h) == MEM_OK);
+    CHECK(g != NULL && all_bytes(g + 1000, 29000, POISON) && mem_heap_check(h) == MEM_OK);
 
     /* Raising the level from OFF poisons everything, the tail too. */
     CHECK(mem_heap_set_check_level(h, MEM_CHECK_OFF) == MEM_OK);
@@ -105,7 +97,7 @@ static void mapped_heap(void)
     size_t before = resident_pages(base, len);
     CHECK(before <= 4); /* the first block's header and node, the last footer */
     unsigned char *p = mem_heap_alloc(h, 1u << 20, MEM_FIRST_FIT);
-    CHECK(p != NULL && all(p, 1u << 20, POISON));
+    CHECK(p != NULL && all_bytes(p, 1u << 20, POISON));
     size_t after = resident_pages(base, len);
     CHECK(after >= (1u << 20) / page && after <= (1u << 20) / page + 8);
     CHECK(mem_heap_check(h) == MEM_OK && mem_heap_free(h, p) == MEM_OK && mem_heap_check(h) == MEM_OK);

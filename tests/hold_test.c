@@ -17,14 +17,6 @@ static mem_stats_t stats(void)
     return st;
 }
 
-static bool all(const unsigned char *p, size_t n, unsigned char byte)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != byte)
-            return false;
-    return true;
-}
-
 static void hold_and_unhold(void)
 {
     unsigned char *a = mem_heap_alloc(h, 100, MEM_FIRST_FIT), *b = mem_heap_alloc(h, 100, MEM_FIRST_FIT);
@@ -33,7 +25,7 @@ static void hold_and_unhold(void)
     mem_stats_t before = stats();
     size_t req = 0;
     CHECK(mem_heap_hold(h, a, &req) == MEM_OK && req == 100);
-    CHECK(all(a, 100, 0xDF)); /* poisoned at the default level */
+    CHECK(all_bytes(a, 100, 0xDF)); /* poisoned at the default level */
     CHECK(mem_heap_check(h) == MEM_OK);
     mem_stats_t held = stats();
     CHECK(held.blocks == before.blocks && held.free_blocks == before.free_blocks); /* nothing coalesced */
@@ -54,7 +46,7 @@ static void hold_and_unhold(void)
 
     /* Handed out again for a larger request: the old slack reads as poison. */
     CHECK(mem_heap_unhold(h, a, 112) == MEM_OK);
-    CHECK(mem_heap_usable_size(h, a) == 112 && all(a, 112, 0xDF));
+    CHECK(mem_heap_usable_size(h, a) == 112 && all_bytes(a, 112, 0xDF));
     CHECK(stats().requested == before.requested + 12);
     CHECK(mem_heap_check(h) == MEM_OK);
 
@@ -158,7 +150,7 @@ static void set_size_and_room(void)
     CHECK(mem_heap_set_size(h, a, 513) == E_BAD_ARGS);    /* room 500: 33 granules, 512 usable */
     CHECK(mem_heap_set_size(h, a, 512) == MEM_OK);
     memset(a, 'k', 512);
-    CHECK(mem_heap_set_size(h, a, 5) == MEM_OK && all(a, 5, 'k') && all(a + 5, 507, 0xAC));
+    CHECK(mem_heap_set_size(h, a, 5) == MEM_OK && all_bytes(a, 5, 'k') && all_bytes(a + 5, 507, 0xAC));
     CHECK(mem_heap_check(h) == MEM_OK);
     a[5] = 0;
     CHECK(mem_heap_set_size(h, a, 6) == E_CORRUPT_BLOCK); /* the slack is verified first */
@@ -186,7 +178,7 @@ int main(void)
     size_t req;
     memset(a, 'x', 64);
     CHECK(mem_heap_hold(h, a, &req) == MEM_OK && a[0] == 'x'); /* off: not poisoned */
-    CHECK(mem_heap_set_check_level(h, MEM_CHECK_LOCAL) == MEM_OK && all(a, 64, 0xDF));
+    CHECK(mem_heap_set_check_level(h, MEM_CHECK_LOCAL) == MEM_OK && all_bytes(a, 64, 0xDF));
     CHECK(mem_heap_unhold(h, a, 64) == MEM_OK && mem_heap_free(h, a) == MEM_OK);
     mem_heap_destroy(h);
 

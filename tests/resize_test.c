@@ -9,14 +9,6 @@
 
 static mem_heap_t *h;
 
-static int all(const unsigned char *p, size_t n, int byte)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != byte)
-            return 0;
-    return 1;
-}
-
 int main(void)
 {
     h = mem_heap_create(64 * 1024);
@@ -26,7 +18,7 @@ int main(void)
     memset(z, 0x5a, 500);
     CHECK(mem_heap_free(h, z) == MEM_OK);
     z = mem_heap_calloc(h, 50, 10);
-    CHECK(z && all(z, 500, 0));
+    CHECK(z && all_bytes(z, 500, 0));
     CHECK(mem_heap_calloc(h, SIZE_MAX / 2, 3) == NULL && mem_errno() == E_BAD_ARGS);
     CHECK(mem_heap_calloc(h, 0, 3) == NULL && mem_errno() == E_BAD_ARGS);
     CHECK(mem_heap_free(h, z) == MEM_OK);
@@ -40,7 +32,7 @@ int main(void)
 
     /* Grow in place: the next block is free. */
     unsigned char *q = mem_heap_realloc(h, p, 1000);
-    CHECK(q == p && all(q, 100, 0x42) && mem_heap_usable_size(h, q) == 1000);
+    CHECK(q == p && all_bytes(q, 100, 0x42) && mem_heap_usable_size(h, q) == 1000);
     memset(q, 0x43, 1000);
     CHECK(mem_heap_check(h) == MEM_OK);
 
@@ -49,25 +41,25 @@ int main(void)
     mem_heap_stats(h, &before);
     q = mem_heap_realloc(h, p, 200);
     mem_heap_stats(h, &after);
-    CHECK(q == p && all(q, 200, 0x43) && mem_heap_usable_size(h, q) == 200);
+    CHECK(q == p && all_bytes(q, 200, 0x43) && mem_heap_usable_size(h, q) == 200);
     CHECK(after.free_bytes == before.free_bytes + 800);
     /* A shrink too small to split keeps the block and moves the slack. */
     q = mem_heap_realloc(h, p, 190);
-    CHECK(q == p && mem_heap_usable_size(h, q) == 190 && all(q, 190, 0x43));
+    CHECK(q == p && mem_heap_usable_size(h, q) == 190 && all_bytes(q, 190, 0x43));
     CHECK(mem_heap_check(h) == MEM_OK);
 
     /* Move: a live block right after p blocks growth in place. */
     unsigned char *wall = mem_heap_alloc(h, 16, MEM_FIRST_FIT);
     CHECK(wall == p + 224); /* p keeps its 224-byte block */
     q = mem_heap_realloc(h, p, 5000);
-    CHECK(q && q != p && all(q, 190, 0x43) && mem_heap_usable_size(h, q) == 5000);
+    CHECK(q && q != p && all_bytes(q, 190, 0x43) && mem_heap_usable_size(h, q) == 5000);
     CHECK(mem_heap_free(h, p) == E_DOUBLE_FREE); /* the old block was freed */
     CHECK(mem_heap_check(h) == MEM_OK);
 
     /* A failed realloc leaves the block as it was. */
     memset(q, 0x44, 5000);
     CHECK(mem_heap_realloc(h, q, 1 << 20) == NULL && mem_errno() == E_NO_SPACE);
-    CHECK(mem_heap_usable_size(h, q) == 5000 && all(q, 5000, 0x44));
+    CHECK(mem_heap_usable_size(h, q) == 5000 && all_bytes(q, 5000, 0x44));
     CHECK(mem_heap_free(h, q) == MEM_OK && mem_heap_free(h, wall) == MEM_OK);
 
     /* Aligned allocation: every power of two up to 4096, every style. */

@@ -8,14 +8,6 @@
 #include "lib/mem.h" /* mem_errno(): why a free was refused */
 #include "osmem.h"
 
-static int all_bytes(const unsigned char *p, size_t n, unsigned char v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != v)
-            return 0;
-    return 1;
-}
-
 static int disjoint(const char *a, size_t na, const char *b, size_t nb) { return a + na <= b || b + nb <= a; }
 
 int main(void)
