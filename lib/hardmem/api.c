@@ -57,10 +57,11 @@
 
 static int init_state; /* 0 never, 1 running, 2 ready */
 bool hm_slots;
-/* Ready, with slots on and nothing to do per call beyond the slot's own
- * checks (no fill, counters, call stacks): malloc and free of a slot then
- * skip straight to slab.c (alloc_impl, free_impl).  Set once, at init. */
-static bool hm_fast;
+/* HM_GATE_SLOW is cleared once, at init, when slots are on and there is
+ * nothing to do per call beyond a slot's own checks (no fill, counters,
+ * call stacks): malloc and free of a slot then go straight to the thread's
+ * magazines (alloc_impl, free_impl).  Tracing starts on (trace.c). */
+unsigned hm_gate = HM_GATE_SLOW | HM_GATE_TRACE;
 static unsigned forked_heaps;
 
 /* ---------------- fork ---------------- */
@@ -107,7 +108,8 @@ static void hm_init(void)
     bool fast = hm_slots && hm_opt.fill < 0 && !hm_opt.summary && !hm_opt.leaks && !hm_opt.stacks &&
                 hm_opt.large_threshold > HM_SLOT_MAX;
     __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
-    __atomic_store_n(&hm_fast, fast, __ATOMIC_RELEASE);
+    if (fast)
+        __atomic_fetch_and(&hm_gate, ~(unsigned)HM_GATE_SLOW, __ATOMIC_RELEASE);
     pthread_atfork(fork_prepare, fork_release, fork_release);
 }
 
@@ -157,7 +159,10 @@ static void foreign(const char *op, const void *p, const void *caller)
 
 /* ---------------- allocation ---------------- */
 
-static inline bool fast(void) { return __builtin_expect(__atomic_load_n(&hm_fast, __ATOMIC_ACQUIRE), 1); }
+static inline bool fast(void)
+{
+    return __builtin_expect(!(__atomic_load_n(&hm_gate, __ATOMIC_ACQUIRE) & HM_GATE_SLOW), 1);
+}
 
 /* alloc_impl() for all but a slot on the fast path. */
 static __attribute__((noinline)) void *alloc_slow(size_t size, size_t align, bool zero, const void *caller)
@@ -197,11 +202,14 @@ static __attribute__((noinline)) void *alloc_slow(size_t size, size_t align, boo
     return p;
 }
 
-/* Allocate size bytes aligned to align (a power of two >= 16). */
+/* Allocate size bytes aligned to align (a power of two >= 16).  The fast
+ * path calls nothing: whatever it cannot do (an empty magazine, a slot that
+ * fails its checks) alloc_slow does again from the start, so malloc saves
+ * no registers. */
 static inline void *alloc_impl(size_t size, size_t align, bool zero, const void *caller)
 {
     if (fast() && size - 1 < HM_SLOT_MAX && align <= MEM_ALIGN) {
-        void *p = hm_slot_alloc(size, caller);
+        void *p = hm_slot_try_alloc(size);
         if (__builtin_expect(p != NULL, 1))
             return zero ? memset(p, 0, size) : p;
     }
@@ -209,6 +217,14 @@ static inline void *alloc_impl(size_t size, size_t align, bool zero, const void 
 }
 
 void *hm_malloc_at(size_t size, const void *caller) { return alloc_impl(size, MEM_ALIGN, false, caller); }
+
+/* always_inline: LTO puts it into malloc() (interpose.c). */
+__attribute__((always_inline)) inline void *hm_fast_malloc(size_t size)
+{
+    if (__builtin_expect(__atomic_load_n(&hm_gate, __ATOMIC_ACQUIRE) == 0, 1) && size - 1 < HM_SLOT_MAX)
+        return hm_slot_try_alloc(size);
+    return NULL;
+}
 
 void *hm_calloc_at(size_t n, size_t size, const void *caller)
 {
@@ -354,21 +370,55 @@ static __attribute__((noinline)) void free_slow(void *p, const char *op, const v
     errno = saved;
 }
 
-/* A slot's free touches errno only where it reports (hm_fatal) or maps
- * memory (pool_take, first_cache), and those keep it. */
+/* The rest of a slot's free that hm_slot_try_free or
+ * hm_quarantine_try_put_slot could not do. */
+static __attribute__((noinline)) void free_slot_rest(hm_slab_t *s, void *p, hm_slot_freed_t r, const char *op,
+                                                     const void *caller)
+{
+    size_t req;
+    if (r == HM_SLOT_UNCHANGED) { /* again from the start, reporting what fails */
+        if (hm_slot_free(s, p, &req, op, caller))
+            hm_quarantine_put_slot(s, p);
+    } else if (r == HM_SLOT_FREED) {
+        hm_quarantine_put_slot(s, p);
+    } else {
+        hm_slot_free_failed(s, p, r, op, caller);
+    }
+}
+
+/* free of slot p of s on the fast path.  A slot's free touches errno only
+ * where it reports (hm_fatal) or maps memory (pool_take, first_cache), and
+ * those keep it.  As in alloc_impl, the fast path calls nothing: every way
+ * out is a return or a tail call. */
+static inline __attribute__((always_inline)) void slot_free_fast(hm_slab_t *s, void *p, const char *op,
+                                                                 const void *caller)
+{
+    hm_slot_freed_t r = hm_slot_try_free(s, p);
+    if (__builtin_expect(r == HM_SLOT_FREED, 1) && __builtin_expect(hm_quarantine_try_put_slot(s, p), 1))
+        return;
+    free_slot_rest(s, p, r, op, caller);
+}
+
 static inline void free_impl(void *p, const char *op, const void *caller)
 {
     hm_slab_t *s;
-    if (fast() && (s = hm_slab_of(p)) != NULL) {
-        size_t req;
-        if (hm_slot_free(s, p, &req, op, caller))
-            hm_quarantine_put_slot(s, p);
-        return;
-    }
-    free_slow(p, op, caller);
+    if (fast() && (s = hm_slab_of(p)) != NULL)
+        slot_free_fast(s, p, op, caller);
+    else
+        free_slow(p, op, caller);
 }
 
 void hm_free_at(void *p, const void *caller) { free_impl(p, "free", caller); }
+
+/* always_inline: LTO puts it into free() (interpose.c). */
+__attribute__((always_inline)) inline bool hm_fast_free(void *p, const void *caller)
+{
+    hm_slab_t *s;
+    if (__builtin_expect(__atomic_load_n(&hm_gate, __ATOMIC_ACQUIRE) != 0, 0) || !(s = hm_slab_of(p)))
+        return false;
+    slot_free_fast(s, p, "free", caller);
+    return true;
+}
 
 /* ---------------- size queries ---------------- */
 

@@ -223,6 +223,17 @@ void hm_slabs_unlock(void);
  * header), made held in one compare-and-swap, poisoned; *req gets its
  * requested size.  False after a report (nothing changed). */
 bool hm_slot_free(hm_slab_t *s, void *p, size_t *req, const char *op, const void *caller);
+/* The same free on the fast path, which reports nothing:
+ *   HM_SLOT_UNCHANGED    p failed a check before anything was written (not a
+ *                        live slot, header, next header): hm_slot_free says
+ *                        what is wrong;
+ *   HM_SLOT_FREED        held and poisoned: queue it (hm_quarantine_put_slot);
+ *   HM_SLOT_RACED        another free of p won the swap (a double free);
+ *   HM_SLOT_FREED_SLACK  held, but its slack was overwritten: never reused.
+ * hm_slot_free_failed reports the last two. */
+typedef enum { HM_SLOT_UNCHANGED, HM_SLOT_FREED, HM_SLOT_RACED, HM_SLOT_FREED_SLACK } hm_slot_freed_t;
+hm_slot_freed_t hm_slot_try_free(hm_slab_t *s, void *p);
+void hm_slot_free_failed(hm_slab_t *s, void *p, hm_slot_freed_t why, const char *op, const void *caller);
 /* The requested size of live slot p, or 0 after a report. */
 size_t hm_slot_size(hm_slab_t *s, void *p, const char *op, const void *caller);
 /* realloc of live slot p to size bytes in place: 1 done, 0 does not fit
@@ -231,6 +242,9 @@ int hm_slot_resize(hm_slab_t *s, void *p, size_t size, const void *caller);
 /* Held slot p taken for a request of req bytes: header and poison verified,
  * made live.  False after a report: the slot is never used again. */
 bool hm_slot_reuse(hm_slab_t *s, void *p, size_t req);
+/* The same on the fast path, for a request of p's class: false (nothing
+ * changed) when p fails a check; hm_slot_reuse then reports it. */
+bool hm_slot_try_reuse(hm_slab_t *s, void *p, size_t req);
 /* Verify held slot p (header, poison) on its way out of a quarantine. */
 bool hm_slot_check_held(hm_slab_t *s, void *p, const char *op);
 /* The depot: a full magazine of class k for `empty` (NULL, or the caller's
@@ -249,8 +263,15 @@ extern bool hm_slots;
 /* A slot for req (<= HM_SLOT_MAX) bytes from the calling thread's magazine
  * (quarantine.c), or NULL (no cache, or out of memory). */
 void *hm_slot_alloc(size_t req, const void *caller);
+/* The same on the fast path: the top slot of the thread's magazine, or NULL
+ * (nothing changed) when that needs more (no cache or magazine, an empty
+ * one, a slot that fails its checks): hm_slot_alloc does the rest. */
+void *hm_slot_try_alloc(size_t req);
 /* Queue slot p of s, just freed (held and poisoned). */
 void hm_quarantine_put_slot(hm_slab_t *s, void *p);
+/* The same on the fast path: false (nothing changed) when that needs more
+ * than a store into the class's fill magazine. */
+bool hm_quarantine_try_put_slot(hm_slab_t *s, void *p);
 
 /* ---- large blocks (large.c) ---- */
 void *hm_large_alloc(size_t size, size_t align);
@@ -303,11 +324,33 @@ void hm_summary(size_t *leak_count);
 size_t hm_leaks_report(size_t *count);
 
 /* ---- allocation traces (trace.c; trace=PATH) ---- */
-/* Nonzero while the glibc names must divert to hm_trace_* (interpose.c):
- * while tracing, and until the first call finds tracing off. */
-extern int hm_trace_on;
+/* hm_gate (api.c) is zero when malloc and free may take the slot fast path
+ * (api.c alloc_impl, free_impl).  HM_GATE_SLOW: until init finds nothing to
+ * do per call beyond a slot's own checks (no fill, counters, call stacks);
+ * set for good otherwise.  HM_GATE_TRACE: while the glibc names must divert
+ * to hm_trace_* (interpose.c): while tracing, and until the first call
+ * finds tracing off (trace.c). */
+enum { HM_GATE_SLOW = 1, HM_GATE_TRACE = 2 };
+extern unsigned hm_gate;
+/* malloc and free on the slot fast path when hm_gate is zero (api.c):
+ * NULL or false when the call is not one for it (hm_gate set, a size or
+ * pointer that is no slot's) or needs more than it does, with nothing
+ * changed; the caller goes on to hm_malloc_at / hm_free_at.  A slot that
+ * fails its checks on free is reported here. */
+void *hm_fast_malloc(size_t size);
+bool hm_fast_free(void *p, const void *caller);
 /* Is tracing on?  One relaxed load: the wrappers in interpose.c ask it first. */
-static inline bool hm_tracing(void) { return __builtin_expect(__atomic_load_n(&hm_trace_on, __ATOMIC_RELAXED), 0); }
+static inline bool hm_tracing(void)
+{
+    return __builtin_expect(__atomic_load_n(&hm_gate, __ATOMIC_RELAXED) & HM_GATE_TRACE, 0);
+}
+static inline void hm_set_tracing(bool on)
+{
+    if (on)
+        __atomic_fetch_or(&hm_gate, HM_GATE_TRACE, __ATOMIC_RELAXED);
+    else
+        __atomic_fetch_and(&hm_gate, ~(unsigned)HM_GATE_TRACE, __ATOMIC_RELAXED);
+}
 /* Start tracing into the path [path, path+n) (options.c); false when the
  * file cannot be opened.  hm_trace_stop flushes and closes (tests). */
 bool hm_trace_open(const char *path, size_t n);

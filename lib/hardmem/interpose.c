@@ -3,9 +3,11 @@
  *
  * Each glibc name is a one-line function that passes its caller's return
  * address to the hm_*_at entry point (api.c), so reports name the
- * application's call site.  The __libc_* names are the same one-liners
- * (not aliases: GCC refuses aliases that drop glibc's attributes), because
- * some programs and libraries call them directly.
+ * application's call site.  malloc and free first try the slot fast path
+ * (hm_fast_malloc, hm_fast_free), which LTO inlines here: then the hottest
+ * calls make no further call at all.  The __libc_* names are the same
+ * one-liners (not aliases: GCC refuses aliases that drop glibc's
+ * attributes), because some programs and libraries call them directly.
  * C++ needs nothing more: libstdc++'s operator new and delete call malloc
  * and free (tests/hardmem check it).
  *
@@ -31,10 +33,15 @@
 
 EXPORT void *malloc(size_t n)
 {
+    void *p = hm_fast_malloc(n);
+    if (__builtin_expect(p != NULL, 1))
+        return p;
     return hm_tracing() ? hm_trace_malloc(n, CALLER) : hm_malloc_at(n, CALLER);
 }
 EXPORT void free(void *p)
 {
+    if (__builtin_expect(hm_fast_free(p, CALLER), 1))
+        return;
     if (hm_tracing())
         hm_trace_free(p, CALLER);
     else

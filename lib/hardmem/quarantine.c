@@ -390,8 +390,27 @@ void hm_quarantine_put(mem_heap_t *h, void *p, size_t req)
     over_budget(c);
 }
 
+/* The calling thread's cache if it has one, without mapping it. */
+static inline cache_t *cache_if_any(void)
+{
+    cache_t *c = my_cache;
+    return (uintptr_t)c > (uintptr_t)DEAD ? c : NULL;
+}
+
 /* always_inline: LTO puts it into free(), the one hot caller. */
-__attribute__((always_inline)) inline void hm_quarantine_put_slot(hm_slab_t *s, void *p)
+__attribute__((always_inline)) inline bool hm_quarantine_try_put_slot(hm_slab_t *s, void *p)
+{
+    unsigned k = hm_slab_class(s);
+    cache_t *c = cache_if_any();
+    hm_magazine_t *f = c ? c->fill[k] : NULL;
+    if (!f || f->n + 1 >= hm_slab_mag_cap(s)) /* none yet, or this slot fills it */
+        return false;
+    f->e[f->n++] = (hm_parked_slot_t){ p, s };
+    c->q_bytes += (size_t)k * GRANULE;
+    return true;
+}
+
+void hm_quarantine_put_slot(hm_slab_t *s, void *p)
 {
     unsigned k = hm_slab_class(s);
     cache_t *c = cache();
@@ -432,8 +451,26 @@ static inline void prefetch_slot(const void *p, unsigned k)
         __builtin_prefetch(a + off);
 }
 
-/* always_inline: LTO puts it into malloc(), the one hot caller. */
-__attribute__((always_inline)) inline void *hm_slot_alloc(size_t req, const void *caller)
+/* always_inline: LTO puts it into malloc(), the one hot caller, where
+ * every way out is a return or a tail call (no registers to save). */
+__attribute__((always_inline)) inline void *hm_slot_try_alloc(size_t req)
+{
+    cache_t *c = cache_if_any();
+    unsigned k = hm_slot_class(req);
+    hm_magazine_t *m = c ? c->mag[k] : NULL;
+    if (!m || !m->n)
+        return NULL;
+    unsigned n = m->n;
+    hm_parked_slot_t e = m->e[n - 1];
+    if (n > 1) /* the next malloc of this class verifies that slot's poison: fetch it now */
+        prefetch_slot(m->e[n - 2].p, k);
+    if (!hm_slot_try_reuse(e.s, e.p, req))
+        return NULL; /* hm_slot_alloc takes it again and reports it */
+    m->n = n - 1;
+    return e.p;
+}
+
+void *hm_slot_alloc(size_t req, const void *caller)
 {
     cache_t *c = cache();
     if (!c)

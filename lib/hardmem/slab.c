@@ -105,6 +105,7 @@ struct hm_slab {
     uint32_t carved_bytes; /* carved * slot_bytes, read without a lock (atomic) */
     int level;           /* the checked malloc's check level (HARDMEM_CHECK) */
     uint64_t key;        /* the canary's key: h->secret with the size, flags and base absorbed */
+    uint64_t hdr_word;   /* a slot header's first 8 bytes: size klass, flags SLOT_FLAGS */
     unsigned mag_cap;    /* mag_cap(klass) */
 };
 
@@ -163,20 +164,28 @@ static inline slot_hdr_t *hdr_of(const void *p) { return (slot_hdr_t *)((uintptr
  * slot's offset in its slab and the low half, one word, keyed by the slab's
  * key: the heap's secret with the slot's size and flags and the slab's
  * address absorbed (new_slab).  So it covers the fields hdr_canary() covers,
- * with one multiply on every free and malloc instead of three. */
+ * with one multiply on every free and malloc instead of three.  The canary
+ * is the hash's high half, where every bit of the product depends on every
+ * bit of the low half and of the offset below it. */
 static inline uint64_t state_make(const hm_slab_t *s, const slot_hdr_t *hd, uint32_t low)
 {
     uint64_t off = (uint64_t)((uintptr_t)hd - (uintptr_t)s->base);
-    uint64_t x = canary_absorb(s->key, off << 32 | low);
-    return (uint64_t)(uint32_t)(x ^ (x >> 32)) << 32 | low;
+    return (canary_absorb(s->key, off << 32 | low) & ~(uint64_t)UINT32_MAX) | low;
+}
+
+/* Are slot header hd's size and flags those of s's slots (one 8-byte compare)? */
+static inline bool shape_ok(const hm_slab_t *s, const slot_hdr_t *hd)
+{
+    uint64_t w;
+    __builtin_memcpy(&w, hd, sizeof w);
+    return w == s->hdr_word;
 }
 
 /* S1 for slot header hd whose state word was read as st. */
 static inline bool state_ok(const hm_slab_t *s, const slot_hdr_t *hd, uint64_t st)
 {
     uint32_t low = (uint32_t)st;
-    return hd->size == s->klass && hd->flags == SLOT_FLAGS && (low & ~STATE_BITS) <= payload_of(s) &&
-           st == state_make(s, hd, low);
+    return shape_ok(s, hd) && (low & ~STATE_BITS) <= payload_of(s) && st == state_make(s, hd, low);
 }
 
 static inline uint64_t state_load(const slot_hdr_t *hd) { return __atomic_load_n(&hd->state, __ATOMIC_ACQUIRE); }
@@ -228,7 +237,8 @@ static inline void payload_fill(unsigned char *p, size_t n, unsigned char byte)
     uint64_t w = pattern8(byte);
     if (n >= 64) {
         v64_t v = { w, w, w, w, w, w, w, w };
-        for (size_t i = 0; i + 64 <= n; i += 64) {
+#pragma clang loop unroll(disable)
+        for (size_t i = 0; i + 64 < n; i += 64) {
             unsigned char *q = p + i;
             __asm__("" : "+r"(q)); /* stores, not a call to memset */
             __builtin_memcpy(q, &v, 64);
@@ -236,12 +246,11 @@ static inline void payload_fill(unsigned char *p, size_t n, unsigned char byte)
         __builtin_memcpy(p + n - 64, &v, 64); /* the last 64, overlapping */
         return;
     }
+    /* 16, 32 or 48 bytes: the first, middle and last 16 (overlapping) */
     v16_t v = { w, w };
-    for (size_t i = 0; i < n; i += 16) {
-        unsigned char *q = p + i;
-        __asm__("" : "+r"(q));
-        __builtin_memcpy(q, &v, 16);
-    }
+    __builtin_memcpy(p, &v, 16);
+    __builtin_memcpy(p + (n >> 5 << 4), &v, 16);
+    __builtin_memcpy(p + n - 16, &v, 16);
 }
 
 /* Is the payload [p, p+n) (n a multiple of 16, >= 16) all POISON_BYTE? */
@@ -252,15 +261,15 @@ static inline bool payload_poisoned(const unsigned char *p, size_t n)
         v64_t pat = { w, w, w, w, w, w, w, w }, bad, x;
         __builtin_memcpy(&bad, p + n - 64, 64); /* the last 64, overlapping */
         bad ^= pat;
-        for (size_t i = 0; i + 64 <= n; i += 64) {
+#pragma clang loop unroll(disable)
+        for (size_t i = 0; i + 64 < n; i += 64) {
             __builtin_memcpy(&x, p + i, 64);
             bad |= x ^ pat;
         }
         return !(bad[0] | bad[1] | bad[2] | bad[3] | bad[4] | bad[5] | bad[6] | bad[7]);
     }
-    v16_t pat = { w, w }, bad = { 0, 0 };
-    for (size_t i = 0; i < n; i += 16)
-        bad |= load16(p + i) ^ pat;
+    v16_t pat = { w, w }; /* as in payload_fill */
+    v16_t bad = (load16(p) ^ pat) | (load16(p + (n >> 5 << 4)) ^ pat) | (load16(p + n - 16) ^ pat);
     return !(bad[0] | bad[1]);
 }
 
@@ -412,7 +421,7 @@ static inline bool next_ok(const hm_slab_t *s, const slot_hdr_t *hd)
 {
     const slot_hdr_t *next = (const slot_hdr_t *)((const unsigned char *)hd + s->slot_bytes);
     return (uintptr_t)next - (uintptr_t)s->base >= __atomic_load_n(&s->carved_bytes, __ATOMIC_ACQUIRE) ||
-           (next->size == s->klass && next->flags == SLOT_FLAGS);
+           shape_ok(s, next);
 }
 
 static __attribute__((noinline, cold)) bool next_report(hm_slab_t *s, void *p, const char *op, const void *caller)
@@ -432,29 +441,60 @@ static __attribute__((noinline, cold)) bool race_report(hm_slab_t *s, void *p, c
     return false;
 }
 
-/* always_inline: LTO puts it into free(), the one hot caller. */
-__attribute__((always_inline)) inline bool hm_slot_free(hm_slab_t *s, void *p, size_t *req, const char *op,
-                                                        const void *caller)
+/* The free that won slot p's swap (now held, low its old low half): the
+ * slack is verified, then the whole payload poisoned (S3).  The slack is
+ * read only by this free: a racing free must not read bytes it poisons
+ * (that free would see an overflow, not the double free it is).  A slot
+ * whose slack fails stays held: it is never handed out again. */
+static inline __attribute__((always_inline)) hm_slot_freed_t held_by_free(hm_slab_t *s, void *p, uint32_t low)
+{
+    if (s->level < MEM_CHECK_LOCAL)
+        return HM_SLOT_FREED;
+    if (!slack_intact_at((const unsigned char *)p + payload_of(s), low))
+        return HM_SLOT_FREED_SLACK;
+    payload_fill(p, payload_of(s), POISON_BYTE);
+    return HM_SLOT_FREED;
+}
+
+/* always_inline: LTO puts it into free(), the one hot caller, where every
+ * way out is a return or a tail call (no registers to save). */
+__attribute__((always_inline)) inline hm_slot_freed_t hm_slot_try_free(hm_slab_t *s, void *p)
+{
+    uint64_t st;
+    if (!live_ok(s, p, false, &st))
+        return HM_SLOT_UNCHANGED;
+    slot_hdr_t *hd = hdr_of(p);
+    uint32_t low = (uint32_t)st;
+    if (__builtin_expect(!next_ok(s, hd), 0))
+        return HM_SLOT_UNCHANGED;
+    if (__builtin_expect(!state_swap(hd, &st, state_make(s, hd, low | HELD_BIT)), 0))
+        return HM_SLOT_RACED;
+    return held_by_free(s, p, low);
+}
+
+bool hm_slot_free(hm_slab_t *s, void *p, size_t *req, const char *op, const void *caller)
 {
     uint64_t st;
     if (!live_slot(s, p, op, caller, true, &st))
         return false;
     slot_hdr_t *hd = hdr_of(p);
     uint32_t low = (uint32_t)st;
-    if (__builtin_expect(!next_ok(s, hd), 0))
+    if (!next_ok(s, hd))
         return next_report(s, p, op, caller);
-    if (__builtin_expect(!state_swap(hd, &st, state_make(s, hd, low | HELD_BIT)), 0))
+    if (!state_swap(hd, &st, state_make(s, hd, low | HELD_BIT)))
         return race_report(s, p, op, caller);
-    /* The slack is read only by the free that won the swap: it poisons the
-     * slack next, so a racing free must not read it (that free would see
-     * an overflow, not the double free it is).  A slot whose slack fails
-     * stays held: it is never handed out again. */
-    if (s->level >= MEM_CHECK_LOCAL && !slack_intact_at((const unsigned char *)p + payload_of(s), low))
+    if (held_by_free(s, p, low) != HM_SLOT_FREED)
         return slack_report(s, p, low, op, caller);
     *req = payload_of(s) - low;
-    if (s->level >= MEM_CHECK_LOCAL) /* the slack too: it was just verified (S3) */
-        payload_fill(p, payload_of(s), POISON_BYTE);
     return true;
+}
+
+void hm_slot_free_failed(hm_slab_t *s, void *p, hm_slot_freed_t why, const char *op, const void *caller)
+{
+    if (why == HM_SLOT_RACED)
+        race_report(s, p, op, caller);
+    else if (why == HM_SLOT_FREED_SLACK) /* held now: its low half still holds the slack */
+        slack_report(s, p, (uint32_t)state_load(hdr_of(p)) & ~STATE_BITS, op, caller);
 }
 
 size_t hm_slot_size(hm_slab_t *s, void *p, const char *op, const void *caller)
@@ -536,16 +576,13 @@ bool hm_slot_check_held(hm_slab_t *s, void *p, const char *op)
     return held_intact(s, p, op, &st);
 }
 
-bool hm_slot_reuse(hm_slab_t *s, void *p, size_t req)
+/* Held slot p (state word st, verified) becomes live for a request of req
+ * bytes, slack = payload - req.  A plain store: only the holder (this call)
+ * changes a held slot (S2), and a locked swap here would cost as much as
+ * the rest of malloc. */
+static inline __attribute__((always_inline)) void make_live(hm_slab_t *s, void *p, uint64_t st, size_t req)
 {
-    uint64_t st;
     size_t payload = payload_of(s), slack = payload - req;
-    if (req > payload)
-        return false;
-    if (__builtin_expect(!held_ok(s, p, &st), 0) && !held_intact(s, p, "malloc", &st))
-        return false;
-    /* A plain store: only the holder (this call) changes a held slot (S2),
-     * and a locked swap here would cost as much as the rest of malloc. */
     slot_hdr_t *hd = hdr_of(p);
     __atomic_store_n(&hd->state, state_make(s, hd, (uint32_t)slack), __ATOMIC_RELEASE);
     if (s->level >= MEM_CHECK_LOCAL) { /* the request reads as poison, then slack (S3) */
@@ -556,6 +593,26 @@ bool hm_slot_reuse(hm_slab_t *s, void *p, size_t req)
         else
             memset((unsigned char *)p + req, SLACK_BYTE, slack);
     }
+}
+
+/* always_inline: LTO puts it into malloc(), the one hot caller. */
+__attribute__((always_inline)) inline bool hm_slot_try_reuse(hm_slab_t *s, void *p, size_t req)
+{
+    uint64_t st;
+    if (!held_ok(s, p, &st) || payload_of(s) - req >= 16)
+        return false;
+    make_live(s, p, st, req);
+    return true;
+}
+
+bool hm_slot_reuse(hm_slab_t *s, void *p, size_t req)
+{
+    uint64_t st;
+    if (req > payload_of(s))
+        return false;
+    if (!held_ok(s, p, &st) && !held_intact(s, p, "malloc", &st))
+        return false;
+    make_live(s, p, st, req);
     return true;
 }
 
@@ -645,6 +702,8 @@ static hm_slab_t *new_slab(unsigned k, const void *caller)
                       .key = canary_absorb(canary_absorb(h->secret, (uint64_t)k << 32 | SLOT_FLAGS),
                                            (uint64_t)(uintptr_t)base),
                       .mag_cap = mag_cap(k) };
+    slot_hdr_t shape = { .size = k, .flags = SLOT_FLAGS };
+    __builtin_memcpy(&s->hdr_word, &shape, sizeof s->hdr_word);
     if (!hm_slab_register(base, s))
         return NULL;
     pthread_mutex_lock(&pool_lock);

@@ -45,8 +45,9 @@
  *       realloc takes its old object out of the map before the call and
  *       records after it (put back when the call fails).
  *
- * COST.  The wrappers in interpose.c test hm_trace_on (one load and one
- * predictable branch) and come here only while it is set.  It starts set,
+ * COST.  The wrappers in interpose.c test hm_gate's HM_GATE_TRACE bit (one
+ * load and one predictable branch) and come here only while it is set.
+ * While it is set, malloc and free skip the slot fast path.  It starts set,
  * so the very first calls (before HARDMEM_OPTIONS is parsed) come here; the
  * first call that finds tracing off clears it.  Nothing here allocates or
  * uses stdio; errno is preserved, so the program sees glibc's semantics.
@@ -74,8 +75,6 @@
 #include "fmt.h"
 #include "hardmem.h"
 #include "trace_format.h"
-
-int hm_trace_on = 1;
 
 enum {
     BUF_BYTES = 1 << 16,
@@ -131,7 +130,7 @@ static void stop(const char *why)
     T.fd = -1;
     T.len = 0;
     __atomic_store_n(&T.active, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&hm_trace_on, 0, __ATOMIC_RELAXED);
+    hm_set_tracing(false);
 }
 
 static void flush_locked(void);
@@ -410,7 +409,7 @@ bool hm_trace_open(const char *path, size_t n)
     bool ok = start();
     pthread_mutex_unlock(&T.lock);
     if (ok)
-        __atomic_store_n(&hm_trace_on, 1, __ATOMIC_RELAXED);
+        hm_set_tracing(true);
     return ok;
 }
 
@@ -454,12 +453,12 @@ __attribute__((destructor)) static void trace_fini(void)
 }
 
 /* Is this process tracing?  Initialises hardmem (and so parses
- * HARDMEM_OPTIONS) first; clears hm_trace_on when not. */
+ * HARDMEM_OPTIONS) first; clears HM_GATE_TRACE when not. */
 static bool tracing(void)
 {
     hm_ensure_init();
     if (!__atomic_load_n(&T.active, __ATOMIC_RELAXED)) {
-        __atomic_store_n(&hm_trace_on, 0, __ATOMIC_RELAXED);
+        hm_set_tracing(false);
         return false;
     }
     /* Registered here, after hm_init (which must not allocate), and not
