@@ -341,11 +341,18 @@ static __attribute__((noinline, cold)) void header_error(const char *op, const v
 /* Is p a live slot of s: a carved slot's start, header (S1), not held,
  * and (when `slack`) its slack intact (S3)?  The conditions
  * live_slot_report() names, without naming them: the hot paths ask this
- * first.  On success *stp gets the state word. */
+ * first.  On success *stp gets the state word.
+ * That p is a carved slot's start is not asked with slot_valid() (a
+ * multiply and a division's check) but through the header: p is in s's
+ * stretch (the slab map says so), granule-aligned and past slot 0's
+ * header, and a header at p - 16 whose shape and canary (keyed by its
+ * offset) match is one carve() wrote, one chance in 2^32 aside; a carved
+ * slot never handed out is FRESH. */
 static inline __attribute__((always_inline)) bool live_ok(const hm_slab_t *s, const void *p, bool slack,
                                                            uint64_t *stp)
 {
-    if (!slot_valid(s, p))
+    uintptr_t a = (uintptr_t)p;
+    if ((a & (GRANULE - 1)) || a - (uintptr_t)s->base < HDR_BYTES)
         return false;
     const slot_hdr_t *hd = hdr_of(p);
     uint64_t st = state_load(hd);
