@@ -11,11 +11,13 @@
  * block moves on to a bin for its exact block size, still held; a request of
  * that size takes it from there (mem_heap_unhold verifies the poison and the
  * slack, so a write after free is found at the latest then), and a block
- * that finds its bin full empties every bin back to the region heap: sorted
- * by address, blocks that lie back to back go back as one run
- * (mem_heap_release_run: each verified the same way, then one merge), which
- * turns a burst of frees (a program tearing down its data) into a few index
- * updates.  The free index is thus touched only when a bin is empty or full.
+ * that finds its bin full (or all bins at BIN_BYTES) sends the older half
+ * of every bin back to the region heap: sorted by address, blocks that lie
+ * back to back go back as one run (mem_heap_release_run: each verified the
+ * same way, then one merge), which turns a burst of frees (a program
+ * tearing down its data) into a few index updates, while the newer half
+ * keeps serving the sizes in use.  The free index is thus touched only when
+ * a bin is empty or full.
  *
  * SIZE CLASSES
  * A bin holds blocks of one size in granules.  Up to EXACT_G granules every
@@ -71,7 +73,7 @@
 #include "hardmem.h"
 
 enum {
-    RING = 1 << 15,      /* FIFO entries: 1 MiB of the smallest blocks        */
+    RING = 1 << 15,      /* FIFO entries: 1 MiB of the smallest blocks, at most */
     EXACT_G = 64,        /* blocks of up to 64 granules: a bin per size       */
     MAX_CLASS_G = 1 << 14, /* above: 4 classes per doubling, up to 256 KiB    */
     CLASSES = EXACT_G + 1 + 4 * 8,
@@ -106,6 +108,13 @@ typedef struct cache {
 /* The calling thread's cache; DEAD once its destructor ran. */
 #define DEAD ((cache_t *)1)
 static __thread cache_t *my_cache __attribute__((tls_model("initial-exec")));
+
+/* The FIFO's length in use: as many entries as the budget holds of the
+ * smallest blocks (cost() >= 32), and one more, so that its memory is only
+ * touched as far as it can be needed (hm_quarantine_init). */
+static unsigned ring_len = RING;
+
+static inline unsigned ring_next(unsigned i) { return i + 1 == ring_len ? 0 : i + 1; }
 
 static pthread_key_t cache_key;
 static bool have_key;
@@ -184,17 +193,22 @@ static void sort_parked(parked_t *v, size_t n)
     }
 }
 
-/* Give every binned block (and *extra, if any) back to its heap, runs of
- * adjacent blocks as one release. */
-static void flush_bins(cache_t *c, const parked_t *extra)
+/* Give binned blocks (and *extra, if any) back to their heaps, runs of
+ * adjacent blocks as one release: every one when `all`, else the older
+ * half of every bin (its bottom: a bin is taken from the top), so that the
+ * sizes in use stay binned. */
+static void flush_bins(cache_t *c, const parked_t *extra, bool all)
 {
     size_t n = 0;
     for (unsigned k = 0; k < CLASSES; k++) {
-        for (unsigned i = 0; i < c->bin_n[k]; i++)
+        unsigned go = all ? c->bin_n[k] : (c->bin_n[k] + 1) / 2, keep = c->bin_n[k] - go;
+        for (unsigned i = 0; i < go; i++) {
             c->sorted[n++] = c->bin[k][i];
-        c->bin_n[k] = 0;
+            c->bin_bytes -= gbytes(block_granules(c->bin[k][i].p));
+        }
+        memmove(c->bin[k], c->bin[k] + go, keep * sizeof c->bin[k][0]);
+        c->bin_n[k] = keep;
     }
-    c->bin_bytes = 0;
     if (extra)
         c->sorted[n++] = *extra;
     sort_parked(c->sorted, n);
@@ -244,12 +258,12 @@ static void slots_release_oldest(cache_t *c)
     slots_ready(c, m->klass, m);
 }
 
-/* Move the FIFO's oldest block to its bin; when the bin is full, empty all
- * bins back to the heaps (flush_bins). */
+/* Move the FIFO's oldest block to its bin; when the bin is full, empty the
+ * older half of every bin back to the heaps (flush_bins). */
 static void move_oldest(cache_t *c)
 {
     parked_t e = c->ring[c->head];
-    c->head = (c->head + 1) % RING;
+    c->head = ring_next(c->head);
     c->n--;
     c->ring_bytes -= cost(e.req);
     /* A held block's header is changed only by its holder (us): read it
@@ -261,7 +275,7 @@ static void move_oldest(cache_t *c)
         return;
     }
     if (c->bin_n[k] == BIN_CAP || c->bin_bytes + gbytes(g) > BIN_BYTES) {
-        flush_bins(c, &e);
+        flush_bins(c, &e, false);
         return;
     }
     c->bin[k][c->bin_n[k]++] = e;
@@ -302,12 +316,12 @@ static void drain(cache_t *c)
 {
     while (c->n) {
         parked_t e = c->ring[c->head];
-        c->head = (c->head + 1) % RING;
+        c->head = ring_next(c->head);
         c->n--;
         give_back(&e, "free (quarantine release)");
     }
     c->ring_bytes = 0;
-    flush_bins(c, NULL);
+    flush_bins(c, NULL, true);
     while (c->q_head) {
         hm_magazine_t *m = c->q_head;
         c->q_head = m->next;
@@ -333,7 +347,12 @@ static void thread_ends(void *arg)
     pthread_mutex_unlock(&spare_lock);
 }
 
-void hm_quarantine_init(void) { have_key = pthread_key_create(&cache_key, thread_ends) == 0; }
+void hm_quarantine_init(void)
+{
+    size_t n = hm_opt.quarantine_bytes / 32 + 2;
+    ring_len = n < RING ? (unsigned)n : RING;
+    have_key = pthread_key_create(&cache_key, thread_ends) == 0;
+}
 
 /* The calling thread's first cache: a spare one, or a new mapping. */
 static __attribute__((noinline)) cache_t *first_cache(void)
@@ -382,9 +401,10 @@ void hm_quarantine_put(mem_heap_t *h, void *p, size_t req)
         give_back(&(parked_t){ p, h, req }, "free");
         return;
     }
-    if (c->n == RING)
+    if (c->n == ring_len)
         move_oldest(c);
-    c->ring[(c->head + c->n) % RING] = (parked_t){ p, h, req };
+    unsigned at = c->head + c->n;
+    c->ring[at < ring_len ? at : at - ring_len] = (parked_t){ p, h, req };
     c->n++;
     c->ring_bytes += cost(req);
     over_budget(c);
