@@ -3,9 +3,10 @@
  * three back ends, and the routing of every pointer to its owner.
  *
  * ROUTING
- *   slot    size <= HM_SLOT_MAX, alignment 16, while a quarantine is on and
- *           check=full is not: a slot of a slab (slab.c), freed and reused
- *           without a lock; the slab map tells a slot's pointer from others.
+ *   slot    size <= HM_SLOT_MAX and alignment up to HM_SLOT_ALIGN_MAX (in a
+ *           class that large), while a quarantine is on and check=full is
+ *           not: a slot of a slab (slab.c), freed and reused without a
+ *           lock; the slab map tells a slot's pointer from others.
  *   small   size < large threshold: a region heap of the caller's arena
  *           (regions.c); freed blocks go through the quarantine.
  *   large   its own mapping with a guard page (large.c).
@@ -175,8 +176,9 @@ static __attribute__((noinline)) void *alloc_slow(size_t size, size_t align, boo
         return NULL;
     }
     void *p = NULL;
-    if (hm_slots && size <= HM_SLOT_MAX && align <= MEM_ALIGN && size < hm_opt.large_threshold &&
-        (p = hm_slot_alloc(size, caller))) {
+    unsigned k = 0;
+    if (hm_slots && size < hm_opt.large_threshold && (k = hm_slot_class_aligned(size, align)) &&
+        (p = hm_slot_alloc(size, k, caller))) {
         if (zero)
             memset(p, 0, size);
     } else if (size >= hm_opt.large_threshold || align > 4096) {

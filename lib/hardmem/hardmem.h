@@ -209,6 +209,19 @@ static inline unsigned hm_slot_class(size_t req)
     size_t g = (req + HDR_BYTES + GRANULE - 1) / GRANULE;
     return g < 2 ? 2 : (unsigned)g;
 }
+/* The class for req (<= HM_SLOT_MAX) bytes aligned to align (a power of
+ * two >= 16): the smallest class at least hm_slot_class(req) whose payloads
+ * are all aligned to align (slab.c ALIGNMENT: a class of g granules is
+ * aligned to 16 * (g & -g)), or 0 when no class is. */
+enum { HM_SLOT_ALIGN_MAX = 1024 };
+static inline unsigned hm_slot_class_aligned(size_t req, size_t align)
+{
+    if (req > HM_SLOT_MAX || align > HM_SLOT_ALIGN_MAX)
+        return 0;
+    unsigned step = (unsigned)(align / GRANULE), g = hm_slot_class(req);
+    g = (g + step - 1) & ~(step - 1);
+    return g <= HM_SLOT_MAX_G ? g : 0;
+}
 /* The class of slab s's slots, and how many a magazine of them holds. */
 unsigned hm_slab_class(const hm_slab_t *s);
 unsigned hm_slab_mag_cap(const hm_slab_t *s);
@@ -260,9 +273,9 @@ bool hm_slab_block(const void *p);
 void hm_slots_each_live(void (*fn)(const void *p, size_t req, void *ctx), void *ctx);
 /* Serve requests with slots?  Set once at start: a quarantine, not check=full. */
 extern bool hm_slots;
-/* A slot for req (<= HM_SLOT_MAX) bytes from the calling thread's magazine
- * (quarantine.c), or NULL (no cache, or out of memory). */
-void *hm_slot_alloc(size_t req, const void *caller);
+/* A slot of class k (hm_slot_class_aligned) for req bytes from the calling
+ * thread's magazine (quarantine.c), or NULL (no cache, or out of memory). */
+void *hm_slot_alloc(size_t req, unsigned k, const void *caller);
 /* The same on the fast path: the top slot of the thread's magazine, or NULL
  * (nothing changed) when that needs more (no cache or magazine, an empty
  * one, a slot that fails its checks): hm_slot_alloc does the rest. */

@@ -490,12 +490,11 @@ __attribute__((always_inline)) inline void *hm_slot_try_alloc(size_t req)
     return e.p;
 }
 
-void *hm_slot_alloc(size_t req, const void *caller)
+void *hm_slot_alloc(size_t req, unsigned k, const void *caller)
 {
     cache_t *c = cache();
     if (!c)
         return NULL;
-    unsigned k = hm_slot_class(req);
     for (;;) {
         hm_magazine_t *m = c->mag[k];
         if (!m || !m->n) {

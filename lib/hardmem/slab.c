@@ -13,6 +13,16 @@
  * the address space is entered in the slab map (regions.c R4), which is how
  * free() tells a slot from a block.
  *
+ * ALIGNMENT
+ * A slab of slots of g granules starts its first slot lead(g) bytes in, so
+ * that every payload is aligned to 16 * (g & -g), the largest power of two
+ * dividing the slot size (up to 1 KiB for 64 granules): payload i is at
+ * block + lead + 16 + i * size.  So an aligned request (memalign,
+ * posix_memalign, aligned_alloc) of up to HM_SLOT_MAX bytes and 1 KiB of
+ * alignment takes a slot of the smallest class at least its size whose
+ * payloads are aligned enough (hm_slot_class_aligned): no padding, and the
+ * same lock-free path.  A lead costs a slab at most one slot.
+ *
  * A SLOT
  *   [ header 16 | payload: requested bytes | slack ]
  * The header has a block header's shape (heap.h): size (the slot's
@@ -96,7 +106,8 @@ typedef struct slot_hdr {
 _Static_assert(sizeof(slot_hdr_t) == HDR_BYTES, "a slot header has a block header's size");
 
 struct hm_slab {
-    unsigned char *base; /* slot 0's header: the slab's first byte */
+    unsigned char *block; /* the slab's first byte (HM_SLAB-aligned) */
+    unsigned char *base;  /* slot 0's header: block + lead(klass) */
     mem_heap_t *h;       /* the heap the slab is a block of: key, base */
     uint32_t klass;      /* slot size in granules */
     uint32_t slot_bytes, nslots;
@@ -286,14 +297,17 @@ static inline bool slack_intact_at(const unsigned char *end, size_t n)
         v16_t bad = (load16(end - 16) ^ load16(slack_window + n)) & load16(slack_mask + n);
         return !(bad[0] | bad[1]);
     }
-    uint64_t pat = pattern8(SLACK_BYTE); /* a slot cut down by realloc: longer slack */
-    for (; n >= 8; n -= 8, end -= 8)
-        if (load8(end - 8) != pat)
-            return false;
+    /* Longer slack: an aligned request in a larger class, or a slot cut
+     * down by realloc.  16 bytes a step from the end, then byte by byte
+     * (a 16-byte load there could reach into the header). */
+    uint64_t w = pattern8(SLACK_BYTE);
+    v16_t pat = { w, w }, bad = { 0, 0 };
+    for (; n >= 16; n -= 16, end -= 16)
+        bad |= load16(end - 16) ^ pat;
     for (; n; n--, end--)
         if (end[-1] != SLACK_BYTE)
             return false;
-    return true;
+    return !(bad[0] | bad[1]);
 }
 
 /* A held slot's payload (all poison) becomes live with n < 16 bytes of
@@ -689,12 +703,19 @@ hm_magazine_t *hm_depot_swap_empty(unsigned k, hm_magazine_t *full)
     return e;
 }
 
+/* Where slot 0's header of a class of k granules starts in its slab:
+ * 16 bytes before the alignment every payload then has (ALIGNMENT). */
+static uint32_t lead(unsigned k) { return (k & -k) * GRANULE - HDR_BYTES; }
+
+_Static_assert((HM_SLOT_MAX_G & (HM_SLOT_MAX_G - 1)) == 0 && HM_SLOT_MAX_G * GRANULE == HM_SLOT_ALIGN_MAX,
+               "the largest class's payloads have the largest alignment");
+
 /* A new slab of class k, not carved yet; NULL when out of memory.  Called
  * with create_lock held and no depot lock. */
 static hm_slab_t *new_slab(unsigned k, const void *caller)
 {
-    unsigned char *base = hm_slab_block_alloc(caller);
-    mem_heap_t *h = base ? hm_heap_of(base) : NULL;
+    unsigned char *block = hm_slab_block_alloc(caller);
+    mem_heap_t *h = block ? hm_heap_of(block) : NULL;
     if (!h)
         return NULL;
     pthread_mutex_lock(&pool_lock);
@@ -703,15 +724,16 @@ static hm_slab_t *new_slab(unsigned k, const void *caller)
     if (!s)
         return NULL; /* the block stays allocated: one slab's worth, lost */
     uint32_t bytes = k * GRANULE;
-    *s = (hm_slab_t){ .base = base, .h = h, .klass = k, .slot_bytes = bytes, .nslots = HM_SLAB / bytes,
+    *s = (hm_slab_t){ .block = block, .base = block + lead(k), .h = h, .klass = k, .slot_bytes = bytes,
+                      .nslots = (HM_SLAB - lead(k)) / bytes,
                       .recip = (uint32_t)((1ull << 32) / bytes + 1), .carved = 0, .carved_bytes = 0,
                       .level = env_check_level(),
                       .key = canary_absorb(canary_absorb(h->secret, (uint64_t)k << 32 | SLOT_FLAGS),
-                                           (uint64_t)(uintptr_t)base),
+                                           (uint64_t)(uintptr_t)block),
                       .mag_cap = mag_cap(k) };
     slot_hdr_t shape = { .size = k, .flags = SLOT_FLAGS };
     __builtin_memcpy(&s->hdr_word, &shape, sizeof s->hdr_word);
-    if (!hm_slab_register(base, s))
+    if (!hm_slab_register(block, s))
         return NULL;
     pthread_mutex_lock(&pool_lock);
     all_slabs[slab_count] = s;
@@ -794,7 +816,7 @@ unsigned hm_slab_mag_cap(const hm_slab_t *s) { return s->mag_cap; }
 bool hm_slab_block(const void *p)
 {
     const hm_slab_t *s = hm_slab_of(p);
-    return s && s->base == p;
+    return s && s->block == p;
 }
 
 void hm_slots_each_live(void (*fn)(const void *p, size_t req, void *ctx), void *ctx)

@@ -118,6 +118,34 @@ int main(void)
         memset(m, 1, 100);
         F(free)(m); /* aligned blocks are freed with plain free */
     }
+    /* Every alignment up to 2 KiB with sizes around the slot classes'
+     * (hardmem serves those up to 1 KiB of alignment from slots whose
+     * payloads are aligned): aligned, usable, intact while others live,
+     * and each grows by realloc with its bytes kept. */
+    enum { NA = 8, NS = 10 };
+    static const size_t sizes[NS] = { 1, 8, 15, 16, 100, 500, 1000, 1008, 1009, 2000 };
+    static unsigned char *live[NA][NS];
+    int swept = 1;
+    for (size_t a = 0; a < NA; a++)
+        for (size_t j = 0; j < NS; j++) {
+            void *q = NULL;
+            swept &= F(posix_memalign)(&q, (size_t)16 << a, sizes[j]) == 0 && aligned(q, (size_t)16 << a) &&
+                     USABLE(q) >= sizes[j];
+            live[a][j] = q;
+            if (q)
+                memset(q, (int)(a * NS + j), sizes[j]);
+        }
+    for (size_t a = 0; a < NA; a++)
+        for (size_t j = 0; j < NS; j++) {
+            unsigned char *q = live[a][j];
+            if (!q)
+                continue;
+            swept &= q[0] == (unsigned char)(a * NS + j) && q[sizes[j] - 1] == (unsigned char)(a * NS + j);
+            q = F(realloc)(q, sizes[j] + 300);
+            swept &= q && aligned(q, 16) && q[sizes[j] - 1] == (unsigned char)(a * NS + j);
+            F(free)(q);
+        }
+    CHECK(swept);
     CHECK(F(posix_memalign)(&m, 64, 0) == 0 && m != NULL);
     F(free)(m);
     CHECK(F(posix_memalign)(&m, 64, huge) == ENOMEM); /* glibc sets errno here */
