@@ -157,15 +157,19 @@ enum {
     HM_CHUNK_SHIFT = 18, /* heaps are mapped in 256 KiB aligned chunks */
     HM_CHUNK = 1 << HM_CHUNK_SHIFT,
     HM_MAX_HEAPS = 4096,
-    HM_SLAB_SHIFT = 16, /* slabs (slab.c) are 64 KiB blocks, 64 KiB aligned */
+    HM_SLAB_SHIFT = 16, /* slabs (slab.c) are blocks in 64 KiB aligned stretches */
     HM_SLAB = 1 << HM_SLAB_SHIFT,
+    /* A slab's bytes: its stretch but the last 16, where the next slab's
+     * block header goes, so that slabs lie back to back in their heap
+     * rather than every other stretch being a gap the core writes into. */
+    HM_SLAB_BYTES = HM_SLAB - MEM_HEADER,
 };
 /* Allocate size bytes in a block with room for `room` (>= size; a size
  * class, from hm_recycle_take) from the calling thread's arena, mapping a new heap when every
  * heap is full.  NULL when out of memory (after reporting corruption found
  * on the way). */
 void *hm_small_alloc(size_t size, size_t room, size_t align, const void *caller);
-/* An HM_SLAB-aligned block of HM_SLAB bytes for a new slab, from heaps of
+/* An HM_SLAB-aligned block of HM_SLAB_BYTES for a new slab, from heaps of
  * its own that check at MEM_CHECK_OFF (regions.c); NULL when out of memory. */
 void *hm_slab_block_alloc(const void *caller);
 /* The heap holding p, or NULL (lock-free). */

@@ -324,5 +324,5 @@ void *hm_small_alloc(size_t size, size_t room, size_t align, const void *caller)
 
 void *hm_slab_block_alloc(const void *caller)
 {
-    return arena_alloc(&slab_arena, HM_SLAB, HM_SLAB, HM_SLAB, MEM_CHECK_OFF, caller);
+    return arena_alloc(&slab_arena, HM_SLAB_BYTES, HM_SLAB_BYTES, HM_SLAB, MEM_CHECK_OFF, caller);
 }

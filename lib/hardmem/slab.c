@@ -5,10 +5,10 @@
  * A block of the region heap shares its header with the core: freeing its
  * neighbour rewrites the header's PREV_FREE flag under the heap's lock, so
  * every free and malloc of such a block must take that lock too.  Small
- * requests (up to HM_SLOT_MAX bytes, alignment 16) instead get a slot in a
- * slab, and the core never looks inside a slab: a slab is one allocated
- * block of a region heap, HM_SLAB bytes, HM_SLAB-aligned, cut into slots of
- * one size.  Each slot's header is the front end's alone, changed only with
+ * requests (up to HM_SLOT_MAX bytes, alignment up to 1 KiB) instead get a
+ * slot in a slab, and the core never looks inside a slab: a slab is one
+ * allocated block of a region heap, HM_SLAB_BYTES, HM_SLAB-aligned, cut
+ * into slots of one size.  Each slot's header is the front end's alone, changed only with
  * atomic operations, so free and malloc take no lock; a slab's stretch of
  * the address space is entered in the slab map (regions.c R4), which is how
  * free() tells a slot from a block.
@@ -725,7 +725,7 @@ static hm_slab_t *new_slab(unsigned k, const void *caller)
         return NULL; /* the block stays allocated: one slab's worth, lost */
     uint32_t bytes = k * GRANULE;
     *s = (hm_slab_t){ .block = block, .base = block + lead(k), .h = h, .klass = k, .slot_bytes = bytes,
-                      .nslots = (HM_SLAB - lead(k)) / bytes,
+                      .nslots = (HM_SLAB_BYTES - lead(k)) / bytes,
                       .recip = (uint32_t)((1ull << 32) / bytes + 1), .carved = 0, .carved_bytes = 0,
                       .level = env_check_level(),
                       .key = canary_absorb(canary_absorb(h->secret, (uint64_t)k << 32 | SLOT_FLAGS),
