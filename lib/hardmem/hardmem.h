@@ -204,8 +204,8 @@ typedef struct hm_parked_slot {
 typedef struct hm_magazine {
     struct hm_magazine *next;
     unsigned n;
-    unsigned klass; /* of its slots, while it is in a quarantine FIFO */
-    hm_parked_slot_t e[HM_MAG_SLOTS];
+    unsigned klass;         /* of its slots: a magazine serves one class */
+    hm_parked_slot_t e[];   /* room for that class's magazine size (slab.c) */
 } hm_magazine_t;
 /* The slot class of a request of req <= HM_SLOT_MAX bytes. */
 static inline unsigned hm_slot_class(size_t req)

@@ -438,7 +438,6 @@ void hm_quarantine_put_slot(hm_slab_t *s, void *p)
     if (!f) {
         if (!(f = hm_depot_swap_empty(k, NULL)))
             return; /* out of memory: the slot stays held, unused */
-        f->klass = k;
         if (!c) { /* no cache (the thread is ending): to the depot, alone */
             f->e[f->n++] = (hm_parked_slot_t){ p, s };
             hm_depot_put(k, f);

@@ -128,7 +128,7 @@ static pthread_mutex_t depot_lock[HM_SLOT_CLASSES];
 static hm_magazine_t *depot[HM_SLOT_CLASSES]; /* full (non-empty) magazines */
 static hm_slab_t *carving[HM_SLOT_CLASSES];   /* the slab new slots are carved from */
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static hm_magazine_t *empty_mags;
+static hm_magazine_t *empty_mags[HM_SLOT_CLASSES]; /* by class: their sizes differ */
 static unsigned char *pool_at, *pool_end;
 /* Every slab's descriptor, for the leak walk: published by count. */
 enum { MAX_SLABS = 1 << 16 };
@@ -657,18 +657,22 @@ static void *pool_take(size_t n)
     return p;
 }
 
-static hm_magazine_t *empty_magazine(void)
+/* An empty magazine of class k, with room for mag_cap(k) slots only: a
+ * thread keeps a few per class in use, so one sized for the largest
+ * count would cost the smaller classes memory for nothing. */
+static hm_magazine_t *empty_magazine(unsigned k)
 {
     pthread_mutex_lock(&pool_lock);
-    hm_magazine_t *m = empty_mags;
+    hm_magazine_t *m = empty_mags[k];
     if (m)
-        empty_mags = m->next;
+        empty_mags[k] = m->next;
     else
-        m = pool_take(sizeof *m);
+        m = pool_take((sizeof *m + mag_cap(k) * sizeof m->e[0] + 15) & ~(size_t)15);
     pthread_mutex_unlock(&pool_lock);
     if (m) {
         m->next = NULL;
         m->n = 0;
+        m->klass = k;
     }
     return m;
 }
@@ -676,8 +680,8 @@ static hm_magazine_t *empty_magazine(void)
 static void retire_magazine(hm_magazine_t *m)
 {
     pthread_mutex_lock(&pool_lock);
-    m->next = empty_mags;
-    empty_mags = m;
+    m->next = empty_mags[m->klass];
+    empty_mags[m->klass] = m;
     pthread_mutex_unlock(&pool_lock);
 }
 
@@ -697,7 +701,7 @@ void hm_depot_put(unsigned k, hm_magazine_t *m)
 
 hm_magazine_t *hm_depot_swap_empty(unsigned k, hm_magazine_t *full)
 {
-    hm_magazine_t *e = empty_magazine();
+    hm_magazine_t *e = empty_magazine(k);
     if (e)
         hm_depot_put(k, full);
     return e;
@@ -786,7 +790,7 @@ static hm_magazine_t *depot_take(unsigned k, hm_magazine_t *spare)
 
 hm_magazine_t *hm_depot_swap_full(unsigned k, hm_magazine_t *empty, const void *caller)
 {
-    hm_magazine_t *spare = empty ? empty : empty_magazine();
+    hm_magazine_t *spare = empty ? empty : empty_magazine(k);
     if (!spare)
         return NULL;
     hm_magazine_t *m = depot_take(k, spare);
