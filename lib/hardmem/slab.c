@@ -105,20 +105,24 @@ typedef struct slot_hdr {
 
 _Static_assert(sizeof(slot_hdr_t) == HDR_BYTES, "a slot header has a block header's size");
 
+/* A slab's descriptor: one cache line (SLAB_DESC_ALIGN), the fields every
+ * free and malloc of its slots reads first. */
 struct hm_slab {
-    unsigned char *block; /* the slab's first byte (HM_SLAB-aligned) */
-    unsigned char *base;  /* slot 0's header: block + lead(klass) */
-    mem_heap_t *h;       /* the heap the slab is a block of: key, base */
-    uint32_t klass;      /* slot size in granules */
-    uint32_t slot_bytes, nslots;
-    uint32_t recip;      /* 2^32 / slot_bytes + 1: exact division below HM_SLAB */
-    uint32_t carved;     /* slots [0, carved) have headers (S1; depot lock) */
+    unsigned char *base;   /* slot 0's header: block + lead(klass) */
+    uint64_t key;          /* the canary's key: the heap's secret with the size, flags and block absorbed */
+    uint64_t hdr_word;     /* a slot header's first 8 bytes: size klass, flags SLOT_FLAGS */
+    uint32_t klass;        /* slot size in granules */
+    uint32_t slot_bytes;
     uint32_t carved_bytes; /* carved * slot_bytes, read without a lock (atomic) */
-    int level;           /* the checked malloc's check level (HARDMEM_CHECK) */
-    uint64_t key;        /* the canary's key: h->secret with the size, flags and base absorbed */
-    uint64_t hdr_word;   /* a slot header's first 8 bytes: size klass, flags SLOT_FLAGS */
-    unsigned mag_cap;    /* mag_cap(klass) */
+    int level;             /* the checked malloc's check level (HARDMEM_CHECK) */
+    unsigned mag_cap;      /* mag_cap(klass) */
+    uint32_t recip;        /* 2^32 / slot_bytes + 1: exact division below HM_SLAB */
+    uint32_t nslots;
+    uint32_t carved;       /* slots [0, carved) have headers (S1; depot lock) */
+    unsigned char *block;  /* the slab's first byte (HM_SLAB-aligned) */
 };
+enum { SLAB_DESC_ALIGN = 64 };
+_Static_assert(sizeof(struct hm_slab) <= SLAB_DESC_ALIGN, "a slab's descriptor fits a cache line");
 
 /* Lock order (fork takes them so, hardmem.h): create_lock before the
  * arenas; depot_lock[k] and pool_lock after the stacks; a depot lock before
@@ -639,10 +643,12 @@ bool hm_slot_reuse(hm_slab_t *s, void *p, size_t req)
 
 /* ---------------- descriptors, magazines, the depot ---------------- */
 
-/* n bytes (a multiple of 16) from the pool; called with pool_lock held. */
-static void *pool_take(size_t n)
+/* n bytes (a multiple of 16) aligned to align (a power of two, 16 to 64)
+ * from the pool; called with pool_lock held. */
+static void *pool_take(size_t n, size_t align)
 {
-    if ((size_t)(pool_end - pool_at) < n) {
+    size_t pad = (size_t)-(uintptr_t)pool_at & (align - 1);
+    if ((size_t)(pool_end - pool_at) < pad + n) {
         int saved = errno; /* free() reaches here and preserves errno */
         void *m = mmap(NULL, POOL_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (m == MAP_FAILED) {
@@ -651,9 +657,10 @@ static void *pool_take(size_t n)
         }
         pool_at = m;
         pool_end = pool_at + POOL_BYTES;
+        pad = 0;
     }
-    void *p = pool_at;
-    pool_at += n;
+    void *p = pool_at + pad;
+    pool_at += pad + n;
     return p;
 }
 
@@ -667,7 +674,7 @@ static hm_magazine_t *empty_magazine(unsigned k)
     if (m)
         empty_mags[k] = m->next;
     else
-        m = pool_take((sizeof *m + mag_cap(k) * sizeof m->e[0] + 15) & ~(size_t)15);
+        m = pool_take((sizeof *m + mag_cap(k) * sizeof m->e[0] + 15) & ~(size_t)15, 16);
     pthread_mutex_unlock(&pool_lock);
     if (m) {
         m->next = NULL;
@@ -723,12 +730,12 @@ static hm_slab_t *new_slab(unsigned k, const void *caller)
     if (!h)
         return NULL;
     pthread_mutex_lock(&pool_lock);
-    hm_slab_t *s = slab_count < MAX_SLABS ? pool_take((sizeof *s + 15) & ~(size_t)15) : NULL;
+    hm_slab_t *s = slab_count < MAX_SLABS ? pool_take(SLAB_DESC_ALIGN, SLAB_DESC_ALIGN) : NULL;
     pthread_mutex_unlock(&pool_lock);
     if (!s)
         return NULL; /* the block stays allocated: one slab's worth, lost */
     uint32_t bytes = k * GRANULE;
-    *s = (hm_slab_t){ .block = block, .base = block + lead(k), .h = h, .klass = k, .slot_bytes = bytes,
+    *s = (hm_slab_t){ .block = block, .base = block + lead(k), .klass = k, .slot_bytes = bytes,
                       .nslots = (HM_SLAB_BYTES - lead(k)) / bytes,
                       .recip = (uint32_t)((1ull << 32) / bytes + 1), .carved = 0, .carved_bytes = 0,
                       .level = env_check_level(),
