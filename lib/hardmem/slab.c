@@ -8,10 +8,10 @@
  * requests (up to HM_SLOT_MAX bytes, alignment up to 1 KiB) instead get a
  * slot in a slab, and the core never looks inside a slab: a slab is one
  * allocated block of a region heap, HM_SLAB_BYTES, HM_SLAB-aligned, cut
- * into slots of one size.  Each slot's header is the front end's alone, changed only with
- * atomic operations, so free and malloc take no lock; a slab's stretch of
- * the address space is entered in the slab map (regions.c R4), which is how
- * free() tells a slot from a block.
+ * into slots of one size.  Each slot's header is the front end's alone,
+ * changed only with atomic operations, so free and malloc take no lock; a
+ * slab's stretch of the address space is entered in the slab map
+ * (regions.c R4), which is how free() tells a slot from a block.
  *
  * ALIGNMENT
  * A slab of slots of g granules starts its first slot lead(g) bytes in, so
@@ -109,7 +109,7 @@ _Static_assert(sizeof(slot_hdr_t) == HDR_BYTES, "a slot header has a block heade
  * free and malloc of its slots reads first. */
 struct hm_slab {
     unsigned char *base;   /* slot 0's header: block + lead(klass) */
-    uint64_t key;          /* the canary's key: the heap's secret with the size, flags and block absorbed */
+    uint64_t key;          /* the canary's key: heap secret, size, flags and block absorbed */
     uint64_t hdr_word;     /* a slot header's first 8 bytes: size klass, flags SLOT_FLAGS */
     uint32_t klass;        /* slot size in granules */
     uint32_t slot_bytes;
