@@ -119,7 +119,6 @@ struct hm_slab {
     uint32_t recip;        /* 2^32 / slot_bytes + 1: exact division below HM_SLAB */
     uint32_t nslots;
     uint32_t carved;       /* slots [0, carved) have headers (S1; depot lock) */
-    unsigned char *block;  /* the slab's first byte (HM_SLAB-aligned) */
 };
 enum { SLAB_DESC_ALIGN = 64 };
 _Static_assert(sizeof(struct hm_slab) <= SLAB_DESC_ALIGN, "a slab's descriptor fits a cache line");
@@ -735,7 +734,7 @@ static hm_slab_t *new_slab(unsigned k, const void *caller)
     if (!s)
         return NULL; /* the block stays allocated: one slab's worth, lost */
     uint32_t bytes = k * GRANULE;
-    *s = (hm_slab_t){ .block = block, .base = block + lead(k), .klass = k, .slot_bytes = bytes,
+    *s = (hm_slab_t){ .base = block + lead(k), .klass = k, .slot_bytes = bytes,
                       .nslots = (HM_SLAB_BYTES - lead(k)) / bytes,
                       .recip = (uint32_t)((1ull << 32) / bytes + 1), .carved = 0, .carved_bytes = 0,
                       .level = env_check_level(),
@@ -827,7 +826,7 @@ unsigned hm_slab_mag_cap(const hm_slab_t *s) { return s->mag_cap; }
 bool hm_slab_block(const void *p)
 {
     const hm_slab_t *s = hm_slab_of(p);
-    return s && s->block == p;
+    return s && s->base - lead(s->klass) == (const unsigned char *)p; /* the slab's first byte */
 }
 
 void hm_slots_each_live(void (*fn)(const void *p, size_t req, void *ctx), void *ctx)
