@@ -110,8 +110,9 @@ typedef struct cache {
 static __thread cache_t *my_cache __attribute__((tls_model("initial-exec")));
 
 /* The FIFO's length in use: as many entries as the budget holds of the
- * smallest blocks (cost() >= 32), and one more, so that its memory is only
- * touched as far as it can be needed (hm_quarantine_init). */
+ * smallest blocks (cost() >= 32), one for the block a put adds before
+ * over_budget() trims the FIFO, and one to spare, so that its memory is
+ * only touched as far as it can be needed (hm_quarantine_init). */
 static unsigned ring_len = RING;
 
 static inline unsigned ring_next(unsigned i) { return i + 1 == ring_len ? 0 : i + 1; }
