@@ -465,13 +465,18 @@ static __attribute__((noinline, cold)) bool race_report(hm_slab_t *s, void *p, c
     return false;
 }
 
-/* The free that won slot p's swap (now held, low its old low half): the
- * slack is verified, then the whole payload poisoned (S3).  The slack is
- * read only by this free: a racing free must not read bytes it poisons
- * (that free would see an overflow, not the double free it is).  A slot
- * whose slack fails stays held: it is never handed out again. */
-static inline __attribute__((always_inline)) hm_slot_freed_t held_by_free(hm_slab_t *s, void *p, uint32_t low)
+/* Live slot p (state word st, next header intact) becomes held by one
+ * compare-and-swap (S2); HM_SLOT_RACED when another free won it.  The
+ * winner then verifies the slack and poisons the whole payload (S3).  The
+ * slack is read only by the winner: a racing free must not read bytes it
+ * poisons (that free would see an overflow, not the double free it is).  A
+ * slot whose slack fails stays held: it is never handed out again. */
+static inline __attribute__((always_inline)) hm_slot_freed_t hold_by_swap(hm_slab_t *s, void *p, uint64_t st)
 {
+    slot_hdr_t *hd = hdr_of(p);
+    uint32_t low = (uint32_t)st;
+    if (__builtin_expect(!state_swap(hd, &st, state_make(s, hd, low | HELD_BIT)), 0))
+        return HM_SLOT_RACED;
     if (s->level < MEM_CHECK_LOCAL)
         return HM_SLOT_FREED;
     if (!slack_intact_at((const unsigned char *)p + payload_of(s), low))
@@ -485,15 +490,9 @@ static inline __attribute__((always_inline)) hm_slot_freed_t held_by_free(hm_sla
 __attribute__((always_inline)) inline hm_slot_freed_t hm_slot_try_free(hm_slab_t *s, void *p)
 {
     uint64_t st;
-    if (!live_ok(s, p, false, &st))
+    if (!live_ok(s, p, false, &st) || __builtin_expect(!next_ok(s, hdr_of(p)), 0))
         return HM_SLOT_UNCHANGED;
-    slot_hdr_t *hd = hdr_of(p);
-    uint32_t low = (uint32_t)st;
-    if (__builtin_expect(!next_ok(s, hd), 0))
-        return HM_SLOT_UNCHANGED;
-    if (__builtin_expect(!state_swap(hd, &st, state_make(s, hd, low | HELD_BIT)), 0))
-        return HM_SLOT_RACED;
-    return held_by_free(s, p, low);
+    return hold_by_swap(s, p, st);
 }
 
 bool hm_slot_free(hm_slab_t *s, void *p, size_t *req, const char *op, const void *caller)
@@ -501,15 +500,14 @@ bool hm_slot_free(hm_slab_t *s, void *p, size_t *req, const char *op, const void
     uint64_t st;
     if (!live_slot(s, p, op, caller, true, &st))
         return false;
-    slot_hdr_t *hd = hdr_of(p);
-    uint32_t low = (uint32_t)st;
-    if (!next_ok(s, hd))
+    if (!next_ok(s, hdr_of(p)))
         return next_report(s, p, op, caller);
-    if (!state_swap(hd, &st, state_make(s, hd, low | HELD_BIT)))
-        return race_report(s, p, op, caller);
-    if (held_by_free(s, p, low) != HM_SLOT_FREED)
-        return slack_report(s, p, low, op, caller);
-    *req = payload_of(s) - low;
+    hm_slot_freed_t r = hold_by_swap(s, p, st);
+    if (r != HM_SLOT_FREED) {
+        hm_slot_free_failed(s, p, r, op, caller);
+        return false;
+    }
+    *req = payload_of(s) - (uint32_t)st;
     return true;
 }
 
