@@ -330,6 +330,7 @@ static void small_free(mem_heap_t *h, void *p, const char *op, const void *calle
         }
     }
     if (!code) {
+        hm_heap_gave_back(h);
         if (hm_opt.stacks)
             hm_stack_free(p, caller);
         hm_stat_free(req);

@@ -183,6 +183,9 @@ bool hm_slab_register(const void *start, hm_slab_t *s);
 /* Mark a heap broken after it reported corruption: no new allocations. */
 void hm_heap_retire(mem_heap_t *h);
 bool hm_heap_retired(mem_heap_t *h);
+/* A block was given back to heap h: its arena tries it again first if it
+ * is older than those it tries now (regions.c OLDEST FIRST). */
+void hm_heap_gave_back(mem_heap_t *h);
 /* Every heap: count and by index (for leaks, fork and stats). */
 unsigned hm_heap_count(void);
 mem_heap_t *hm_heap_at(unsigned i);

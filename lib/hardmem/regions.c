@@ -15,9 +15,19 @@
  * A thread is given an arena (round robin, on its first allocation) and
  * allocates from that arena's heaps only, so threads on different arenas
  * never meet on a heap lock.  Frees go to whichever heap owns the block
- * (its own lock).  An arena tries its current heap, then up to a few others,
- * and when all are full maps a new heap: 256 KiB first, doubling to 64 MiB
- * (or the request's size).  Heaps are never unmapped.
+ * (its own lock).  An arena maps a new heap when those it tried are full:
+ * 256 KiB first, doubling to 64 MiB (or the request's size).  Heaps are
+ * never unmapped.
+ *
+ * OLDEST FIRST
+ * An arena tries its heaps oldest first, from a hint `lo` on: the oldest
+ * heap that may have room.  A heap that cannot serve a request moves the
+ * hint past it; a block given back to an older heap moves the hint back
+ * to that heap (hm_heap_gave_back).  So memory a program freed is used
+ * again before a younger heap's untouched pages are, which keeps the pages
+ * a program touches few (first fit across heaps, as Johnstone and Wilson's
+ * address-ordered first fit within one), and a try costs a lock and a look
+ * at the index's root, a few heaps at most.
  *
  * INVARIANTS
  *   R1  A heap's chunks map to it and to nothing else; every other chunk
@@ -42,24 +52,29 @@ enum {
     LEAF_BITS = 16,         /* address bits 18..33 */
     MAX_ARENAS = 64,
     PER_ARENA = 1024,
-    TRIES = 4,              /* other heaps tried before mapping a new one */
+    TRIES = 4,              /* heaps tried from the oldest that may have room */
+    FULL_ROOM = 4096,       /* a heap without room for this much is full */
     FIRST_HEAP = HM_CHUNK,  /* 256 KiB: a small program touches little */
     MAX_GROWTH = 256 * HM_CHUNK, /* 64 MiB */
 };
+
+typedef struct arena arena_t;
 
 typedef struct heap_info {
     mem_heap_t *h;
     size_t len;
     bool retired;
+    arena_t *arena; /* the arena it belongs to, as its heaps[at] */
+    unsigned at;
 } heap_info_t;
 
-typedef struct arena {
+struct arena {
     pthread_mutex_t lock;   /* serialises adding heaps */
     unsigned n;             /* heaps in this arena (atomic) */
-    unsigned cur;           /* the heap tried first (atomic, a hint) */
+    unsigned lo;            /* the oldest heap that may have room (atomic, a hint) */
     size_t next_size;       /* the next heap's size; 0: FIRST_HEAP */
     mem_heap_t *heaps[PER_ARENA];
-} arena_t;
+};
 
 static uint16_t *radix[1u << TOP_BITS];
 static heap_info_t heaps[HM_MAX_HEAPS];
@@ -106,6 +121,17 @@ void hm_heap_retire(mem_heap_t *h)
     if (i >= 0) {
         __atomic_store_n(&heaps[i].retired, true, __ATOMIC_RELEASE);
         __atomic_store_n(&any_retired, true, __ATOMIC_RELEASE);
+    }
+}
+
+void hm_heap_gave_back(mem_heap_t *h)
+{
+    int i = heap_index(h);
+    arena_t *a = i < 0 ? NULL : heaps[i].arena; /* written before the radix entry (R2) */
+    if (!a)
+        return;
+    unsigned at = heaps[i].at, lo = __atomic_load_n(&a->lo, __ATOMIC_RELAXED);
+    while (at < lo && !__atomic_compare_exchange_n(&a->lo, &lo, at, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
     }
 }
 
@@ -190,10 +216,11 @@ static void *map_aligned(size_t len)
     return (void *)a;
 }
 
-/* Map a heap of at least `len` bytes and enter it in the radix map (R1, R2).
- * It checks at `level`, or at the core's default (HARDMEM_CHECK) when level
- * is -1.  Called with regions_lock held.  NULL when out of memory or heaps. */
-static mem_heap_t *new_heap(size_t len, int level)
+/* Map a heap of at least `len` bytes for arena a, as its heaps[at], and
+ * enter it in the radix map (R1, R2).  It checks at `level`, or at the
+ * core's default (HARDMEM_CHECK) when level is -1.  Called with
+ * regions_lock held.  NULL when out of memory or heaps. */
+static mem_heap_t *new_heap(size_t len, int level, arena_t *a, unsigned at)
 {
     if (heap_count >= HM_MAX_HEAPS)
         return NULL;
@@ -226,7 +253,7 @@ static mem_heap_t *new_heap(size_t len, int level)
     if (hm_opt.check_full)
         mem_heap_set_check_level(h, MEM_CHECK_FULL);
     unsigned id = heap_count;
-    heaps[id] = (heap_info_t){ h, len, false };
+    heaps[id] = (heap_info_t){ h, len, false, a, at };
     for (size_t off = 0; off < len; off += HM_CHUNK) {
         uintptr_t chunk = ((uintptr_t)m + off) >> HM_CHUNK_SHIFT;
         __atomic_store_n(&radix[chunk >> LEAF_BITS][chunk & ((1u << LEAF_BITS) - 1)], (uint16_t)(id + 1),
@@ -271,17 +298,22 @@ static void *arena_alloc(arena_t *a, size_t size, size_t room, size_t align, int
     for (;;) {
         unsigned n = __atomic_load_n(&a->n, __ATOMIC_ACQUIRE);
         if (n) {
-            unsigned cur = __atomic_load_n(&a->cur, __ATOMIC_RELAXED) % n;
-            unsigned tries = n < TRIES + 1 ? n : TRIES + 1;
-            for (unsigned k = 0; k < tries; k++) {
-                unsigned i = (cur + n - k) % n; /* newest first: cur, then older */
+            /* Oldest first from the hint, then the newest (OLDEST FIRST). */
+            unsigned lo = __atomic_load_n(&a->lo, __ATOMIC_RELAXED);
+            lo = lo < n ? lo : n - 1;
+            unsigned end = n - lo > TRIES ? lo + TRIES : n;
+            for (unsigned i = lo; i < end; i++) {
                 void *p = try_heap(a->heaps[i], size, room, align, caller);
-                if (p) {
-                    if (i != cur)
-                        __atomic_store_n(&a->cur, i, __ATOMIC_RELAXED);
+                if (p)
                     return p;
+                if (i == lo && room <= FULL_ROOM) { /* full: the next one is tried first next time */
+                    unsigned was = lo;
+                    __atomic_compare_exchange_n(&a->lo, &was, lo + 1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
                 }
             }
+            void *p = end < n ? try_heap(a->heaps[n - 1], size, room, align, caller) : NULL;
+            if (p)
+                return p;
         }
         /* Every heap tried is full: map a new one, unless another thread
          * of this arena just did. */
@@ -297,11 +329,10 @@ static void *arena_alloc(arena_t *a, size_t size, size_t room, size_t align, int
             if (need > want)
                 want = need;
             pthread_mutex_lock(&regions_lock);
-            h = new_heap(want, level);
+            h = new_heap(want, level, a, n);
             pthread_mutex_unlock(&regions_lock);
             if (h) {
                 a->heaps[n] = h;
-                __atomic_store_n(&a->cur, n, __ATOMIC_RELAXED);
                 __atomic_store_n(&a->n, n + 1, __ATOMIC_RELEASE);
                 a->next_size = step < MAX_GROWTH ? step * 2 : step;
             }
