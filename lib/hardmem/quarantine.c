@@ -97,6 +97,7 @@ typedef struct parked {
 typedef struct cache {
     struct cache *next_free; /* in the list of caches of ended threads */
     unsigned head, n;        /* FIFO: oldest entry, count */
+    unsigned ring_cap;       /* FIFO entries in use: ring[0, ring_cap), grown on demand */
     size_t ring_bytes, bin_bytes;
     unsigned bin_n[CLASSES];
     /* Slots (slab.c): freed ones collect in fill[k]; a full one joins the
@@ -115,13 +116,29 @@ typedef struct cache {
 #define DEAD ((cache_t *)1)
 static __thread cache_t *my_cache __attribute__((tls_model("initial-exec")));
 
-/* The FIFO's length in use: as many entries as the budget holds of the
+/* The FIFO's longest length: as many entries as the budget holds of the
  * smallest blocks (cost() >= 32), one for the block a put adds before
- * over_budget() trims the FIFO, and one to spare, so that its memory is
- * only touched as far as it can be needed (hm_quarantine_init). */
+ * over_budget() trims the FIFO, and one to spare (hm_quarantine_init).  A
+ * cache's FIFO starts at RING_FIRST entries and doubles when a put finds
+ * it full (grow_ring), so that its memory is only touched as far as the
+ * blocks freed need: a FIFO of 8 KiB blocks needs 34 entries, not 8,194. */
 static unsigned ring_len = RING;
+enum { RING_FIRST = 64 };
 
-static inline unsigned ring_next(unsigned i) { return i + 1 == ring_len ? 0 : i + 1; }
+static inline unsigned ring_next(const cache_t *c, unsigned i) { return i + 1 == c->ring_cap ? 0 : i + 1; }
+
+/* Double c's FIFO (it is full, and shorter than ring_len): the entries
+ * that wrapped around to the front move to just past the old end, so the
+ * FIFO runs from head without a wrap. */
+static void grow_ring(cache_t *c)
+{
+    unsigned cap = c->ring_cap, wrapped = c->head + c->n - cap; /* full: head + n >= cap */
+    unsigned want = 2 * cap < ring_len ? 2 * cap : ring_len;
+    unsigned moved = wrapped < want - cap ? wrapped : want - cap;
+    memcpy(&c->ring[cap], &c->ring[0], moved * sizeof c->ring[0]);
+    memmove(&c->ring[0], &c->ring[moved], (wrapped - moved) * sizeof c->ring[0]);
+    c->ring_cap = want;
+}
 
 static pthread_key_t cache_key;
 static bool have_key;
@@ -274,7 +291,7 @@ static void slots_release_oldest(cache_t *c)
 static void move_oldest(cache_t *c)
 {
     parked_t e = c->ring[c->head];
-    c->head = ring_next(c->head);
+    c->head = ring_next(c, c->head);
     c->n--;
     c->ring_bytes -= cost(e.req);
     /* A held block's header is changed only by its holder (us): read it
@@ -327,7 +344,7 @@ static void drain(cache_t *c)
 {
     while (c->n) {
         parked_t e = c->ring[c->head];
-        c->head = ring_next(c->head);
+        c->head = ring_next(c, c->head);
         c->n--;
         give_back(&e, "free (quarantine release)");
     }
@@ -392,6 +409,8 @@ static __attribute__((noinline)) cache_t *first_cache(void)
         pthread_mutex_unlock(&spare_lock);
         return NULL;
     }
+    if (!c->ring_cap) /* a new cache (a spare one keeps its FIFO's length) */
+        c->ring_cap = RING_FIRST < ring_len ? RING_FIRST : ring_len;
     my_cache = c;
     return c;
 }
@@ -412,10 +431,14 @@ void hm_quarantine_put(mem_heap_t *h, void *p, size_t req)
         give_back(&(parked_t){ p, h, req }, "free");
         return;
     }
-    if (c->n == ring_len)
-        move_oldest(c);
+    if (c->n == c->ring_cap) {
+        if (c->ring_cap < ring_len)
+            grow_ring(c);
+        else
+            move_oldest(c);
+    }
     unsigned at = c->head + c->n;
-    c->ring[at < ring_len ? at : at - ring_len] = (parked_t){ p, h, req };
+    c->ring[at < c->ring_cap ? at : at - c->ring_cap] = (parked_t){ p, h, req };
     c->n++;
     c->ring_bytes += cost(req);
     over_budget(c);
