@@ -20,7 +20,9 @@
  *   options.c     HARDMEM_OPTIONS.
  *   report.c      the one fatal-report function and its stable messages.
  *   stacks.c      caller addresses of allocations and frees (stacks=1).
- *   stats.c       counters and the exit summary; leaks.c the leak walk.
+ *   stats.c       counters and the exit summary; leaks.c the leak walk;
+ *   reach.c       which of the blocks live at exit the program can still reach;
+ *   sort.c        sorting records by address without allocating.
  *   trace.c       trace=PATH: every call recorded for tools/trace.
  *
  * Nothing here calls malloc, stdio or dlsym; memory comes from mmap.
@@ -340,8 +342,22 @@ size_t hm_stat_live(void);
 /* Print the summary (and, with leaks=1, the leak report); *leak_count gets
  * the number of leaked blocks. */
 void hm_summary(size_t *leak_count);
-/* List live blocks; returns how many bytes leak. */
+/* Report the live blocks no pointer leads to (leaks.c); returns how many
+ * bytes leak, *count how many blocks. */
 size_t hm_leaks_report(size_t *count);
+/* Sort n records of `size` bytes (a multiple of 8) by the address at byte
+ * offset `key` of each, in place and without allocating (sort.c). */
+void hm_sort_by_address(void *records, size_t n, size_t size, size_t key);
+/* A block live at exit, for reach.c. */
+typedef struct hm_live {
+    uintptr_t start; /* payload */
+    size_t req;      /* requested bytes */
+    bool reached;
+} hm_live_t;
+/* Mark the blocks of v (n of them, sorted by start) that the program can
+ * still reach from its roots: its writable segments, the calling thread's
+ * stack and TLS (reach.c); work has room for n indices. */
+void hm_reach_mark(hm_live_t *v, size_t n, uint32_t *work);
 
 /* ---- allocation traces (trace.c; trace=PATH) ---- */
 /* hm_gate (api.c) is zero when malloc and free may take the slot fast path

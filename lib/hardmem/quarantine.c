@@ -73,6 +73,7 @@
  *   Q3  bin_bytes is the block bytes in all bins; <= BIN_BYTES.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -184,41 +185,6 @@ static void give_back(const parked_t *e, const char *op)
     }
 }
 
-static bool before(const parked_t *a, const parked_t *b)
-{
-    return a->h != b->h ? (uintptr_t)a->h < (uintptr_t)b->h : (uintptr_t)a->p < (uintptr_t)b->p;
-}
-
-/* Heapsort by (heap, address): no allocation, O(n log n) worst case. */
-static void sift(parked_t *v, size_t i, size_t n)
-{
-    for (;;) {
-        size_t m = i, l = 2 * i + 1, r = l + 1;
-        if (l < n && before(&v[m], &v[l]))
-            m = l;
-        if (r < n && before(&v[m], &v[r]))
-            m = r;
-        if (m == i)
-            return;
-        parked_t t = v[i];
-        v[i] = v[m];
-        v[m] = t;
-        i = m;
-    }
-}
-
-static void sort_parked(parked_t *v, size_t n)
-{
-    for (size_t i = n / 2; i-- > 0;)
-        sift(v, i, n);
-    for (size_t end = n; end-- > 1;) {
-        parked_t t = v[0];
-        v[0] = v[end];
-        v[end] = t;
-        sift(v, 0, end);
-    }
-}
-
 /* Give binned blocks (and *extra, if any) back to their heaps, runs of
  * adjacent blocks as one release: every one when `all`, else the older
  * half of every bin (its bottom: a bin is taken from the top), so that the
@@ -237,7 +203,8 @@ static void flush_bins(cache_t *c, const parked_t *extra, bool all)
     }
     if (extra)
         c->sorted[n++] = *extra;
-    sort_parked(c->sorted, n);
+    /* by address: a heap is one stretch of it, so its blocks come together */
+    hm_sort_by_address(c->sorted, n, sizeof c->sorted[0], offsetof(parked_t, p));
     for (size_t i = 0; i < n;) {
         const parked_t *e = &c->sorted[i];
         size_t j = i + 1;
