@@ -318,6 +318,10 @@ void hm_quarantine_put(mem_heap_t *h, void *p, size_t req);
  * new block must be carved: the class's size, so that the block can be
  * binned when freed and reused for any request of its class. */
 void *hm_recycle_take(size_t req, size_t align, size_t *room);
+/* Call fn with an address in the stack of every other thread that has a
+ * cache (one that allocated a slot or freed a block) and has not ended:
+ * the leak check scans those stacks (reach.c). */
+void hm_quarantine_each_thread(void (*fn)(uintptr_t stack_at, void *ctx), void *ctx);
 /* Release every block the calling thread's cache holds (exit, leak check). */
 void hm_quarantine_drain(void);
 /* The list of spare caches' lock (fork). */

@@ -53,8 +53,11 @@
  * The FIFO and the bins are the calling thread's own (found through an
  * initial-exec TLS pointer), so parking and taking need no lock; the heap's
  * own lock is taken once per malloc or free, inside mem_heap_hold/unhold.
- * Caches are mapped on a thread's first free and recycled when threads end
- * (a pthread key destructor releases what the thread still held).  After
+ * Caches are mapped on a thread's first free (or slot allocation) and
+ * recycled when threads end (a pthread key destructor releases what the
+ * thread still held).  Every cache is also on one list with an address in
+ * its thread's stack while the thread runs, so that the leak check can scan
+ * the stacks of the threads still running at exit (reach.c).  After
  * that destructor has run, the thread's frees bypass the cache (a thread may
  * still free from other TSD destructors).  quarantine_kb is per thread.
  * At exit the exiting thread's cache is drained (every block and every
@@ -97,6 +100,8 @@ typedef struct parked {
 
 typedef struct cache {
     struct cache *next_free; /* in the list of caches of ended threads */
+    struct cache *next_all;  /* in the list of every cache (spare_lock) */
+    uintptr_t stack_at;      /* an address in its thread's stack; 0 once the thread ended */
     unsigned head, n;        /* FIFO: oldest entry, count */
     unsigned ring_cap;       /* FIFO entries in use: ring[0, ring_cap), grown on demand */
     size_t ring_bytes, bin_bytes;
@@ -145,6 +150,7 @@ static pthread_key_t cache_key;
 static bool have_key;
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 static cache_t *spare; /* caches of ended threads, for reuse */
+static cache_t *all;   /* every cache, in use or spare */
 
 /* The class of a block of g granules (g >= MIN_BLOCK_G), rounding up; its
  * size in granules in *cg.  CLASSES when g is above every class. */
@@ -337,6 +343,7 @@ static void thread_ends(void *arg)
     my_cache = DEAD;
     drain(c);
     pthread_mutex_lock(&spare_lock);
+    c->stack_at = 0;
     c->next_free = spare;
     spare = c;
     pthread_mutex_unlock(&spare_lock);
@@ -368,6 +375,10 @@ static __attribute__((noinline)) cache_t *first_cache(void)
             return NULL;
         }
         c = m;
+        pthread_mutex_lock(&spare_lock);
+        c->next_all = all;
+        all = c;
+        pthread_mutex_unlock(&spare_lock);
     }
     if (pthread_setspecific(cache_key, c)) {
         pthread_mutex_lock(&spare_lock);
@@ -378,8 +389,20 @@ static __attribute__((noinline)) cache_t *first_cache(void)
     }
     if (!c->ring_cap) /* a new cache (a spare one keeps its FIFO's length) */
         c->ring_cap = RING_FIRST < ring_len ? RING_FIRST : ring_len;
+    pthread_mutex_lock(&spare_lock);
+    c->stack_at = (uintptr_t)__builtin_frame_address(0);
+    pthread_mutex_unlock(&spare_lock);
     my_cache = c;
     return c;
+}
+
+void hm_quarantine_each_thread(void (*fn)(uintptr_t stack_at, void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&spare_lock);
+    for (cache_t *c = all; c; c = c->next_all)
+        if (c->stack_at && c != my_cache)
+            fn(c->stack_at, ctx);
+    pthread_mutex_unlock(&spare_lock);
 }
 
 /* The calling thread's cache, mapped on first use; NULL if none can be had. */

@@ -16,7 +16,10 @@
  *   - the calling thread's stack, from its current frame to the top of the
  *     mapping that holds it;
  *   - its static TLS area and thread descriptor (x86-64 and arm64, when
- *     ld.so tells the area's size: _dl_get_tls_static_info).
+ *     ld.so tells the area's size: _dl_get_tls_static_info);
+ *   - the whole stack mapping of every other thread still running that has
+ *     a quarantine cache (quarantine.c: it allocated a slot or freed a
+ *     block), where glibc also keeps that thread's TLS and descriptor.
  * Every range is clipped to a readable mapping of /proc/self/maps first, so
  * a root that is not (or no longer) mapped is skipped, never read.
  *
@@ -28,8 +31,9 @@
  * blocks are found by binary search in the array the caller sorted.
  *
  * LIMITS (stated where leaks=1 is documented)
- *   - Other threads' stacks and TLS are not scanned: a block only a still
- *     running thread points to is reported.
+ *   - A thread still running that never allocated a slot nor freed is not
+ *     known, so its stack is not scanned; nor are the registers of other
+ *     threads.
  *   - A pointer kept hidden (xor-ed, tagged, unaligned, or only in a
  *     register of another thread) is not seen.
  *   - A stale word that happens to point into a block keeps it reachable:
@@ -220,6 +224,13 @@ static void scan_tls(marker_t *m)
     scan(m, lo, hi);
 }
 
+static void scan_thread(uintptr_t stack_at, void *ctx)
+{
+    const span_t *s = span_of(stack_at);
+    if (s)
+        scan(ctx, s->lo, s->hi);
+}
+
 void hm_reach_mark(hm_live_t *v, size_t n, uint32_t *work)
 {
     if (!n)
@@ -236,6 +247,7 @@ void hm_reach_mark(hm_live_t *v, size_t n, uint32_t *work)
     if (st)
         scan(&m, sp, st->hi);
     scan_tls(&m);
+    hm_quarantine_each_thread(scan_thread, &m);
     while (m.nwork) {
         const hm_live_t *b = &v[m.work[--m.nwork]];
         scan(&m, b->start, b->start + b->req);
