@@ -20,14 +20,14 @@
  * never unmapped.
  *
  * OLDEST FIRST
- * An arena tries its heaps oldest first, from a hint `lo` on: the oldest
- * heap that may have room.  A heap that cannot serve a request moves the
- * hint past it; a block given back to an older heap moves the hint back
- * to that heap (hm_heap_gave_back).  So memory a program freed is used
- * again before a younger heap's untouched pages are, which keeps the pages
- * a program touches few (first fit across heaps, as Johnstone and Wilson's
- * address-ordered first fit within one), and a try costs a lock and a look
- * at the index's root, a few heaps at most.
+ * An arena tries TRIES of its heaps oldest first, from a hint `lo` on (the
+ * oldest heap that may have room), then its newest.  A heap that cannot
+ * serve a request of up to FULL_ROOM bytes is full and moves the hint past
+ * it; a block given back to an older heap moves the hint back to that heap
+ * (hm_heap_gave_back).  So memory a program freed is used again before a
+ * younger heap's untouched pages are, which keeps the pages a program
+ * touches few (first fit across heaps, as address-ordered first fit within
+ * one), and a try costs a lock and a look at the index's root.
  *
  * INVARIANTS
  *   R1  A heap's chunks map to it and to nothing else; every other chunk
