@@ -304,6 +304,13 @@ bool hm_large_find(const void *p, size_t *req);
 int hm_large_free(void *p, const char *op, const void *caller);
 void hm_large_lock(void);
 void hm_large_unlock(void);
+/* A stretch of memory [lo, hi). */
+typedef struct hm_range {
+    uintptr_t lo, hi;
+} hm_range_t;
+/* large.c's own tables, which hold the addresses of large blocks (live and
+ * recently freed): the leak scan must not count them as pointers. */
+void hm_large_tables(hm_range_t r[2]);
 /* Visit every live large block (leaks). */
 void hm_large_each(void (*fn)(const void *p, size_t req, void *ctx), void *ctx);
 

@@ -205,6 +205,12 @@ int hm_large_free(void *vp, const char *op, const void *caller)
     return 0;
 }
 
+void hm_large_tables(hm_range_t r[2])
+{
+    r[0] = (hm_range_t){ (uintptr_t)table, (uintptr_t)(table + TABLE) };
+    r[1] = (hm_range_t){ (uintptr_t)recent, (uintptr_t)(recent + RECENT) };
+}
+
 void hm_large_each(void (*fn)(const void *p, size_t req, void *ctx), void *ctx)
 {
     pthread_mutex_lock(&large_lock);

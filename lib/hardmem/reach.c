@@ -11,8 +11,11 @@
  * block, holds a word that points into it.
  *
  * ROOTS
- *   - the writable segments (PT_LOAD with PF_W) of every loaded object but
- *     hardmem itself (dl_iterate_phdr): globals and statics, libc's own;
+ *   - the writable segments (PT_LOAD with PF_W) of every loaded object
+ *     (dl_iterate_phdr): globals and statics, libc's own, and hardmem's,
+ *     whose tables point only at its own mappings (magazines, caches,
+ *     heap headers), except two that are skipped: large.c's table of large
+ *     blocks and the mapping list below (a mapping's start can be a block's);
  *   - the calling thread's stack, from its current frame to the top of the
  *     mapping that holds it;
  *   - its static TLS area and thread descriptor (x86-64 and arm64, when
@@ -131,6 +134,7 @@ typedef struct marker {
     uintptr_t lo, hi;  /* the lowest start and highest end of v */
     uint32_t *work;    /* indices of marked blocks not scanned yet */
     size_t nwork;
+    hm_range_t skip[3]; /* hardmem's tables of block addresses, by address */
 } marker_t;
 
 /* The live block whose requested bytes hold address a, or -1. */
@@ -168,6 +172,21 @@ __attribute__((no_sanitize("address", "thread", "memory"))) static void scan(mar
     }
 }
 
+/* scan() over [lo, hi) but the ranges in m->skip. */
+static void scan_skipping(marker_t *m, uintptr_t lo, uintptr_t hi)
+{
+    for (unsigned i = 0; i < sizeof m->skip / sizeof m->skip[0] && lo < hi; i++) {
+        const hm_range_t *r = &m->skip[i];
+        if (r->hi <= lo || r->lo >= hi)
+            continue;
+        if (r->lo > lo)
+            scan(m, lo, r->lo);
+        lo = r->hi;
+    }
+    if (lo < hi)
+        scan(m, lo, hi);
+}
+
 static int each_object(struct dl_phdr_info *info, size_t size, void *ctx)
 {
     (void)size;
@@ -177,14 +196,12 @@ static int each_object(struct dl_phdr_info *info, size_t size, void *ctx)
         if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
             continue;
         uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
-        if ((uintptr_t)&hm_opt >= lo && (uintptr_t)&hm_opt < hi)
-            continue; /* hardmem's own tables point at blocks they are not keeping */
         for (uintptr_t a = lo; a < hi;) { /* a segment may span mappings (.data, then .bss) */
             const span_t *s = span_of(a);
             if (!s)
                 break;
             uintptr_t end = hi < s->hi ? hi : s->hi;
-            scan(m, a, end);
+            scan_skipping(m, a, end);
             a = end;
         }
     }
@@ -237,6 +254,15 @@ void hm_reach_mark(hm_live_t *v, size_t n, uint32_t *work)
         return;
     spans_load();
     marker_t m = { .v = v, .n = n, .lo = v[0].start, .hi = 0, .work = work };
+    hm_large_tables(m.skip);
+    m.skip[2] = (hm_range_t){ (uintptr_t)spans, (uintptr_t)(spans + MAX_SPANS) };
+    /* in address order, for scan_skipping */
+    for (unsigned i = 1; i < 3; i++)
+        for (unsigned j = i; j > 0 && m.skip[j].lo < m.skip[j - 1].lo; j--) {
+            hm_range_t t = m.skip[j];
+            m.skip[j] = m.skip[j - 1];
+            m.skip[j - 1] = t;
+        }
     for (size_t i = 0; i < n; i++) {
         uintptr_t end = v[i].start + (v[i].req ? v[i].req : 1);
         m.hi = end > m.hi ? end : m.hi;

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # run_bug.sh LIB PROG STATUS FIRST_LINE [HARDMEM_OPTIONS]
 #
-# Runs PROG with LIB preloaded and asserts, in the style of hardened_malloc's
-# test runner, the exit status and the exact first line hardmem wrote on
-# stderr (FIRST_LINE "" means: nothing may be written).
+# Runs PROG with LIB preloaded (LIB "none": PROG has hardmem linked in) and
+# asserts, in the style of hardened_malloc's test runner, the exit status
+# and the exact first line hardmem wrote on stderr (FIRST_LINE "" means:
+# nothing may be written).
 set -u
 lib=$1 prog=$2 want_status=$3 want_line=$4 opts=${5:-}
 err=$(mktemp "${TEST_TMPDIR:-/tmp}/bug.XXXXXX")
-LD_PRELOAD="$PWD/$lib" HARDMEM_OPTIONS="$opts" "$prog" >"$err.out" 2>"$err"
+preload=
+[[ $lib == none ]] || preload=$PWD/$lib
+LD_PRELOAD="$preload" HARDMEM_OPTIONS="$opts" "$prog" >"$err.out" 2>"$err"
 status=$?
 line=$(grep -m1 '^hardmem:' "$err" || true)
 fail=0
