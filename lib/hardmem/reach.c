@@ -268,10 +268,12 @@ void hm_reach_mark(hm_live_t *v, size_t n, uint32_t *work)
         m.hi = end > m.hi ? end : m.hi;
     }
     dl_iterate_phdr(each_object, &m);
-    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-    const span_t *st = span_of(sp);
+    /* The stack from this frame up: this function's own locals (m holds
+     * the lowest block's start) lie below its frame address, unscanned. */
+    uintptr_t frame = (uintptr_t)__builtin_frame_address(0);
+    const span_t *st = span_of(frame);
     if (st)
-        scan(&m, sp, st->hi);
+        scan(&m, frame, st->hi);
     scan_tls(&m);
     hm_quarantine_each_thread(scan_thread, &m);
     while (m.nwork) {
