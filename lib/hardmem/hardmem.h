@@ -366,8 +366,9 @@ typedef struct hm_live {
     bool reached;
 } hm_live_t;
 /* Mark the blocks of v (n of them, sorted by start) that the program can
- * still reach from its roots: its writable segments, the calling thread's
- * stack and TLS (reach.c); work has room for n indices. */
+ * still reach from its roots: every loaded object's writable segments, the
+ * threads' stacks, the calling thread's TLS (reach.c); work has room for n
+ * indices. */
 void hm_reach_mark(hm_live_t *v, size_t n, uint32_t *work);
 
 /* ---- allocation traces (trace.c; trace=PATH) ---- */
