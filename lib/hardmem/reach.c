@@ -45,6 +45,7 @@
 #define _GNU_SOURCE /* dl_iterate_phdr */
 #include <fcntl.h>
 #include <link.h>
+#include <stddef.h>
 #include <unistd.h>
 
 #include "hardmem.h"
@@ -134,7 +135,7 @@ typedef struct marker {
     uintptr_t lo, hi;  /* the lowest start and highest end of v */
     uint32_t *work;    /* indices of marked blocks not scanned yet */
     size_t nwork;
-    hm_range_t skip[3]; /* hardmem's tables of block addresses, by address */
+    hm_range_t skip[3]; /* hardmem's tables of block addresses, sorted by address (scan_skipping) */
 } marker_t;
 
 /* The live block whose requested bytes hold address a, or -1. */
@@ -253,20 +254,12 @@ void hm_reach_mark(hm_live_t *v, size_t n, uint32_t *work)
     if (!n)
         return;
     spans_load();
-    marker_t m = { .v = v, .n = n, .lo = v[0].start, .hi = 0, .work = work };
+    /* Live blocks do not overlap, so the last one ends highest. */
+    marker_t m = { .v = v, .n = n, .lo = v[0].start,
+                   .hi = v[n - 1].start + (v[n - 1].req ? v[n - 1].req : 1), .work = work };
     hm_large_tables(m.skip);
     m.skip[2] = (hm_range_t){ (uintptr_t)spans, (uintptr_t)(spans + MAX_SPANS) };
-    /* in address order, for scan_skipping */
-    for (unsigned i = 1; i < 3; i++)
-        for (unsigned j = i; j > 0 && m.skip[j].lo < m.skip[j - 1].lo; j--) {
-            hm_range_t t = m.skip[j];
-            m.skip[j] = m.skip[j - 1];
-            m.skip[j - 1] = t;
-        }
-    for (size_t i = 0; i < n; i++) {
-        uintptr_t end = v[i].start + (v[i].req ? v[i].req : 1);
-        m.hi = end > m.hi ? end : m.hi;
-    }
+    hm_sort_by_address(m.skip, sizeof m.skip / sizeof m.skip[0], sizeof m.skip[0], offsetof(hm_range_t, lo));
     dl_iterate_phdr(each_object, &m);
     /* The stack from this frame up: this function's own locals (m holds
      * the lowest block's start) lie below its frame address, unscanned. */
