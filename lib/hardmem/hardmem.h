@@ -323,7 +323,8 @@ void hm_quarantine_put(mem_heap_t *h, void *p, size_t req);
  * align (a power of two), already unheld (verified, re-keyed for req), or
  * NULL.  Either way *room gets the room to allocate for the request if a
  * new block must be carved: the class's size, so that the block can be
- * binned when freed and reused for any request of its class. */
+ * binned when freed and reused for any request of its class.  An aligned
+ * request's class is at least its alignment long (quarantine.c). */
 void *hm_recycle_take(size_t req, size_t align, size_t *room);
 /* Call fn with an address in the stack of every other thread that has a
  * cache (one that allocated a slot or freed a block) and has not ended:

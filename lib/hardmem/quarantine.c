@@ -24,8 +24,12 @@
  * size has its bin; above, sizes are rounded up to one of four classes per
  * power of two (at most 25% slack), and a request of that class is given a
  * block of the class's size (mem_heap_alloc_room), so any binned block of
- * the class fits it; aligned requests get class-sized blocks too and take a
- * binned block whose address is aligned enough (among the last ALIGN_SCAN).
+ * the class fits it.  An aligned request's block is at least its alignment
+ * long (hm_recycle_take): blocks of that class carved back to back are then
+ * all aligned, so the bin of a 4 KiB-aligned 100-byte request is the one of
+ * every such request, not one of 64 bins (one per size) that each see a
+ * few; an aligned request takes a binned block whose address is aligned
+ * enough (among the last ALIGN_SCAN).  (aligned: 1.1 MB less peak RSS.)
  * A request whose bin has no such block takes one from the next class up
  * (at most a class's step larger) before it goes to the heap: the blocks in
  * a bin move like a random walk held at zero, and each time a bin is empty
@@ -69,7 +73,7 @@
  * INVARIANTS
  *   Q1  Every block in a cache's FIFO or bins is HELD in its heap, and is in
  *       exactly one place in exactly one cache.
- *   Q2  ring_bytes is the sum of cost() over the block FIFO, q_bytes the
+ *   Q2  ring_bytes is the block bytes in the block FIFO, q_bytes the
  *       slot bytes in the fill magazines and the slot FIFO; after every put
  *       ring_bytes + q_bytes <= budget, unless all that is left is in fill
  *       magazines (over_budget).  Every slot in them is held (slab.c S4).
@@ -123,7 +127,7 @@ typedef struct cache {
 static __thread cache_t *my_cache __attribute__((tls_model("initial-exec")));
 
 /* The FIFO's longest length: as many entries as the budget holds of the
- * smallest blocks (cost() >= 32), one for the block a put adds before
+ * smallest blocks (MIN_BLOCK_G granules, >= 32 bytes), one for the block a put adds before
  * over_budget() trims the FIFO, and one to spare (hm_quarantine_init).  A
  * cache's FIFO starts at RING_FIRST entries and doubles when a put finds
  * it full (grow_ring), so that its memory is only touched as far as the
@@ -174,7 +178,6 @@ static uint32_t granules_for(size_t req)
     return g < MIN_BLOCK_G ? MIN_BLOCK_G : g > UINT32_MAX ? UINT32_MAX : (uint32_t)g;
 }
 
-static size_t cost(size_t req) { return ((req + 15) & ~(size_t)15) + MEM_HEADER; }
 static uint32_t block_granules(const void *p) { return ((const block_hdr_t *)((const char *)p - MEM_HEADER))->size; }
 
 /* Give a held block back to its heap (verified and coalesced there). */
@@ -266,7 +269,7 @@ static void move_oldest(cache_t *c)
     parked_t e = c->ring[c->head];
     c->head = ring_next(c, c->head);
     c->n--;
-    c->ring_bytes -= cost(e.req);
+    c->ring_bytes -= gbytes(block_granules(e.p));
     /* A held block's header is changed only by its holder (us): read it
      * without the heap's lock. */
     uint32_t g = block_granules(e.p), cg = 0;
@@ -430,7 +433,7 @@ void hm_quarantine_put(mem_heap_t *h, void *p, size_t req)
     unsigned at = c->head + c->n;
     c->ring[at < c->ring_cap ? at : at - c->ring_cap] = (parked_t){ p, h, req };
     c->n++;
-    c->ring_bytes += cost(req);
+    c->ring_bytes += gbytes(block_granules(p)); /* held: only we change it */
     over_budget(c);
 }
 
@@ -559,8 +562,10 @@ static void *bin_take(cache_t *c, unsigned k, size_t req, uintptr_t misalign)
 
 void *hm_recycle_take(size_t req, size_t align, size_t *room)
 {
-    uint32_t cg = 0;
-    unsigned k = class_of(granules_for(req), &cg);
+    uint32_t cg = 0, g = granules_for(req);
+    if (g < align / GRANULE) /* SIZE CLASSES: an aligned block is its alignment long */
+        g = (uint32_t)(align / GRANULE);
+    unsigned k = class_of(g, &cg);
     *room = k == CLASSES ? req : gbytes(cg) - MEM_HEADER;
     cache_t *c = my_cache;
     if (!c || c == DEAD || k == CLASSES)
