@@ -187,8 +187,8 @@ static __attribute__((noinline)) void *alloc_slow(size_t size, size_t align, boo
         size_t room = size;
         if (!hm_opt.check_full && hm_opt.quarantine_bytes)
             p = hm_recycle_take(size, align, &room);
-        if (!p)
-            p = hm_small_alloc(size, room, align, caller);
+        if (!p && (p = hm_small_alloc(size, room, align, caller)) && hm_opt.quarantine_bytes)
+            hm_quarantine_count_new(p);
         if (!p)
             errno = ENOMEM;
         else if (zero)
