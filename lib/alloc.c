@@ -47,7 +47,7 @@ int take(mem_heap_t *h, uint32_t g, uint32_t lead, uint32_t need, size_t req)
     /* Every poison byte that becomes payload or new metadata must be intact. */
     size_t pstart = gbytes(g) + POISON_START;
     size_t pend = split ? gbytes(b + need) + POISON_START : gbytes(next) - FTR_BYTES;
-    if ((err = handout_verify(h, g, pstart, pend - pstart)))
+    if ((err = handout_verify(h, g, pstart, pend - pstart, lead ? gbytes(b) - FTR_BYTES : 0)))
         return err;
 
     const uint32_t slack = (uint32_t)(gbytes(used) - HDR_BYTES - req);

@@ -20,6 +20,7 @@ static void txn_reset(mem_heap_t *h)
     h->undo_overflow = false;
     h->nfill = h->fills_done = 0;
     h->d_used = h->d_free = h->d_req = h->d_blocks = h->d_free_blocks = 0;
+    h->d_fresh = 0;
 }
 
 void txn_begin(mem_heap_t *h)
@@ -81,6 +82,8 @@ void run_fills(mem_heap_t *h, uint32_t upto)
 void commit(mem_heap_t *h)
 {
     run_fills(h, h->nfill);
+    if (h->d_fresh > h->fresh)
+        h->fresh = h->d_fresh;
     h->used_bytes += (size_t)h->d_used;
     h->free_bytes += (size_t)h->d_free;
     h->requested += (size_t)h->d_req;
@@ -248,7 +251,7 @@ int poison_verify(mem_heap_t *h, uint32_t g, size_t at_byte, size_t len)
     return err;
 }
 
-int handout_verify(mem_heap_t *h, uint32_t g, size_t at_byte, size_t len)
+int handout_verify(mem_heap_t *h, uint32_t g, size_t at_byte, size_t len, size_t stays_free)
 {
     size_t upto = at_byte + len;
     if (!h->fresh || upto <= h->fresh)
@@ -256,8 +259,13 @@ int handout_verify(mem_heap_t *h, uint32_t g, size_t at_byte, size_t len)
     int err = h->fresh > at_byte ? poison_verify(h, g, at_byte, h->fresh - at_byte) : MEM_OK;
     if (err)
         return err;
-    memset(h->base + h->fresh, POISON_BYTE, upto - h->fresh);
-    h->fresh = upto;
+    size_t poison_to = h->untouched ? stays_free : upto;
+    if (poison_to > h->fresh) {
+        memset(h->base + h->fresh, POISON_BYTE, poison_to - h->fresh);
+        h->fresh = poison_to;
+    }
+    if (upto > h->d_fresh)
+        h->d_fresh = upto;
     return MEM_OK;
 }
 

@@ -90,7 +90,7 @@ mem_heap_t *mem_heap_create(size_t size)
     return h;
 }
 
-static mem_heap_t *create_in(void *buf, size_t len, int level, bool zeroed)
+static mem_heap_t *create_in(void *buf, size_t len, int level, bool zeroed, bool untouched)
 {
     if (!buf || len < mem_heap_min_size() || len > MAX_REGION || level < MEM_CHECK_OFF ||
         level > MEM_CHECK_FULL) {
@@ -100,13 +100,22 @@ static mem_heap_t *create_in(void *buf, size_t len, int level, bool zeroed)
     uintptr_t a = ((uintptr_t)buf + GRANULE - 1) & ~(uintptr_t)(GRANULE - 1);
     size_t usable = (len - (a - (uintptr_t)buf)) & ~(size_t)(GRANULE - 1);
     mem_heap_t *h = heap_setup((void *)a, usable, ctl_bytes(), NULL, level, zeroed);
+    h->untouched = untouched;
     set_errno(MEM_OK);
     return h;
 }
 
-mem_heap_t *mem_heap_create_in_level(void *buf, size_t len, int level) { return create_in(buf, len, level, false); }
+mem_heap_t *mem_heap_create_in_level(void *buf, size_t len, int level)
+{
+    return create_in(buf, len, level, false, false);
+}
 
-mem_heap_t *mem_heap_create_in_fresh(void *buf, size_t len, int level) { return create_in(buf, len, level, true); }
+mem_heap_t *mem_heap_create_in_fresh(void *buf, size_t len, int level) { return create_in(buf, len, level, true, false); }
+
+mem_heap_t *mem_heap_create_in_untouched(void *buf, size_t len, int level)
+{
+    return create_in(buf, len, level, true, true);
+}
 
 mem_heap_t *mem_heap_create_in(void *buf, size_t len)
 {

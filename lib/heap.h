@@ -35,9 +35,16 @@
  *         payload from byte offset `fresh` on has never been handed out and
  *         reads as zero.  That stretch is always in the last block (blocks
  *         are carved from a free block's low end), so it only shrinks:
- *         before take() or an in-place grow hands any of it out,
- *         handout_verify() poisons it.  So a big heap's pages stay untouched
- *         until used.
+ *         before take() or an in-place grow hands some of it out,
+ *         handout_verify() poisons it, so that a new block reads as poison.
+ *         A heap made `untouched` (mem_heap_create_in_untouched, for the
+ *         checked malloc) instead moves `fresh` past what it hands out, at
+ *         commit, without writing it: the block's payload is undefined
+ *         until written and is poisoned when freed; only what stays free
+ *         below the new mark (an aligned block's lead) is poisoned.  So the
+ *         pages stay untouched until the program uses them, as with glibc:
+ *         a 72 KiB block of which a program writes a few bytes costs one
+ *         page and the slack's, not 20 (libstdc++'s emergency pool).
  *
  * INVARIANTS (numbered; lib/check.c verifies each one and names it)
  *   I1  Blocks tile [first, end) exactly: each starts where the previous
@@ -156,6 +163,7 @@ struct mem_heap {
     size_t map_len;
     int level;           /* MEM_CHECK_* */
     size_t fresh;        /* byte offset: free payload from here on reads as 0 (never used); 0: none */
+    bool untouched;      /* blocks carved past fresh are handed out unwritten (heap.h, fresh) */
     uint32_t root[2];    /* tree roots, granule offsets (0 = empty) */
     uint32_t rover;      /* next-fit: where the next search starts */
     /* statistics (I7), updated at commit */
@@ -163,6 +171,7 @@ struct mem_heap {
     mem_report_t report; /* the last violation found */
     /* the transaction of the call in progress */
     long long d_used, d_free, d_req, d_blocks, d_free_blocks; /* pending stats */
+    size_t d_fresh;                                           /* pending fresh, 0: unchanged */
     uint32_t undo_len;
     bool undo_overflow;
     uint32_t nfill, fills_done;
@@ -301,13 +310,16 @@ static inline bool slack_intact(const mem_heap_t *h, uint32_t g)
  * block g (I6: zero at or past h->fresh); reports on failure. */
 int poison_verify(mem_heap_t *h, uint32_t g, size_t at_byte, size_t len);
 /* The free payload [at, at+len) of block g is about to be handed out or to
- * hold metadata: verify the poison of the part below h->fresh (reporting as
- * poison_verify), then poison the part at or past it and move fresh up to
- * at+len (I6).  The never-used part is not read: that would map the zero
- * page only to write over it at once; mem_heap_check verifies it as zero.
- * The poisoning is done at once, not queued: the bytes are free payload
- * either way, so a rollback leaves I6 true. */
-int handout_verify(mem_heap_t *h, uint32_t g, size_t at_byte, size_t len);
+ * hold metadata, except [at, stays_free), which stays free payload (an
+ * aligned block's lead; stays_free <= at for none): verify the poison of
+ * the part below h->fresh (reporting as poison_verify), then poison the
+ * part at or past it and move fresh up to at+len (I6).  An untouched heap
+ * poisons only what stays free, and moves fresh past the rest when the call
+ * commits (h->d_fresh): those bytes are not free then.  The never-used part
+ * is not read: that would map the zero page; mem_heap_check verifies it as
+ * zero.  The poisoning is done at once, not queued: the bytes are free
+ * payload either way, so a rollback (which drops d_fresh) leaves I6 true. */
+int handout_verify(mem_heap_t *h, uint32_t g, size_t at_byte, size_t len, size_t stays_free);
 int slack_verify(mem_heap_t *h, uint32_t g);
 
 /* ---- the free index (lib/index.c) ---- */

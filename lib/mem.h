@@ -189,6 +189,14 @@ int mem_heap_free(mem_heap_t *h, void *p);
  * end later hands it out again (unhold) or gives it back (release); both
  * first verify that nothing wrote to it meanwhile. */
 
+/* As mem_heap_create_in_fresh, except that a block carved from the part
+ * never handed out is not poisoned first: it reads as zero, and its pages
+ * stay untouched until the front end or its program writes them (glibc's
+ * malloc does the same).  Its bytes are poisoned when it is freed or held,
+ * as every block's are; only the slack is filled at once.  For a front end
+ * that promises nothing about a new block's contents (the checked malloc). */
+mem_heap_t *mem_heap_create_in_untouched(void *buf, size_t len, int level);
+
 /* mem_heap_alloc, in a block with room for `room` >= size bytes, so that a
  * cache can keep blocks of a few fixed sizes (size classes).  The bytes
  * after `size` are slack, checked like any other.  E_BAD_ARGS if room < size. */

@@ -51,7 +51,7 @@ static int grow_in_place(mem_heap_t *h, uint32_t g, uint32_t next, uint32_t need
         return err;
     size_t pstart = gbytes(next) + POISON_START;
     size_t pend = split ? gbytes(g + need) + POISON_START : gbytes(after) - FTR_BYTES;
-    if (pend > pstart && (err = handout_verify(h, next, pstart, pend - pstart)))
+    if (pend > pstart && (err = handout_verify(h, next, pstart, pend - pstart, 0)))
         return err;
 
     if ((err = index_remove(h, next)))

@@ -104,9 +104,43 @@ static void mapped_heap(void)
     CHECK(mem_heap_destroy(h) == MEM_OK);
 }
 
+/* An untouched heap (the checked malloc's) hands blocks out unwritten: a
+ * 1 MiB block costs only the pages of its slack and the headers around it
+ * until written, reads as zero, and is poisoned when freed like any block.
+ * What stays free below the mark (an aligned block's lead) is poisoned. */
+static void untouched_heap(void)
+{
+    size_t len = 8u << 20, page = (size_t)sysconf(_SC_PAGESIZE);
+    unsigned char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(m != MAP_FAILED);
+    mem_heap_t *h = mem_heap_create_in_untouched(m, len, MEM_CHECK_LOCAL);
+    CHECK(h != NULL && mem_heap_check(h) == MEM_OK);
+    size_t before = resident_pages(m, len);
+    unsigned char *p = mem_heap_alloc_room(h, (1u << 20) - 100, 1u << 20, MEM_FIRST_FIT);
+    CHECK(p != NULL && p[64] == 0 && p[(1u << 20) / 2] == 0 && mem_heap_check(h) == MEM_OK); /* past the old node */
+    CHECK(resident_pages(m, len) <= before + 4); /* header, slack, the next header and node */
+    /* An aligned block past the mark: its lead stays free, poisoned. */
+    unsigned char *q = mem_heap_aligned_alloc(h, 64 * 1024, 100, MEM_FIRST_FIT);
+    CHECK(q != NULL && ((uintptr_t)q & 0xFFFF) == 0 && q[50] == 0 && mem_heap_check(h) == MEM_OK);
+    CHECK(resident_pages(m, len) <= before + 40); /* the lead is up to 64 KiB */
+    /* Freed: poisoned, and handed out again as poison. */
+    CHECK(mem_heap_free(h, p) == MEM_OK && mem_heap_check(h) == MEM_OK);
+    CHECK(all_bytes(p + 64, (1u << 20) - 128, POISON));
+    unsigned char *r = mem_heap_alloc(h, 5000, MEM_FIRST_FIT);
+    CHECK(r == p && all_bytes(r + 64, 5000 - 64, POISON) && mem_heap_check(h) == MEM_OK);
+    /* A stray write past the mark is still found. */
+    m[len - 2 * page] = 1;
+    CHECK(mem_heap_check(h) == E_CORRUPT_FREESPACE);
+    m[len - 2 * page] = 0;
+    CHECK(mem_heap_free(h, q) == MEM_OK && mem_heap_free(h, r) == MEM_OK && mem_heap_check(h) == MEM_OK);
+    CHECK(mem_heap_destroy(h) == MEM_OK);
+    munmap(m, len);
+}
+
 int main(void)
 {
     zeroed_buffer();
     mapped_heap();
+    untouched_heap();
     return check_done("fresh_test");
 }

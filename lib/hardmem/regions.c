@@ -244,8 +244,9 @@ static mem_heap_t *new_heap(size_t len, int level, arena_t *a, unsigned at)
             __atomic_store_n(&radix[top], (uint16_t *)leaf, __ATOMIC_RELEASE);
         }
     }
-    /* A fresh mapping reads as zero: its pages stay untouched until used. */
-    mem_heap_t *h = mem_heap_create_in_fresh(m, len, level < 0 ? env_check_level() : level);
+    /* A fresh mapping reads as zero: its pages stay untouched until the
+     * program writes them (new blocks are not poisoned first). */
+    mem_heap_t *h = mem_heap_create_in_untouched(m, len, level < 0 ? env_check_level() : level);
     if (!h) {
         munmap(m, len);
         return NULL;
