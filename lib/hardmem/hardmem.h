@@ -319,7 +319,8 @@ void hm_quarantine_init(void);
 /* Queue p, just held in h (mem_heap_hold) with req requested bytes; blocks
  * pushed out move to the reuse bins or back to their heap. */
 void hm_quarantine_put(mem_heap_t *h, void *p, size_t req);
-/* A binned block of the size class of a request of req bytes, aligned to
+/* A binned block of the size class of a request of req bytes with room for
+ * at least *room bytes (a realloc that grows asks for more), aligned to
  * align (a power of two), already unheld (verified, re-keyed for req), or
  * NULL.  Either way *room gets the room to allocate for the request if a
  * new block must be carved: the class's size, so that the block can be

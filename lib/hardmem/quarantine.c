@@ -582,7 +582,7 @@ static void *bin_take(cache_t *c, unsigned k, size_t req, uintptr_t misalign)
 
 void *hm_recycle_take(size_t req, size_t align, size_t *room)
 {
-    uint32_t cg = 0, g = granules_for(req);
+    uint32_t cg = 0, g = granules_for(*room > req ? *room : req);
     if (g < align / GRANULE) /* SIZE CLASSES: an aligned block is its alignment long */
         g = (uint32_t)(align / GRANULE);
     unsigned k = class_of(g, &cg);
