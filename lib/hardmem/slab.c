@@ -68,6 +68,15 @@
  * A slab is carved a magazine at a time, in address order, so a run of
  * mallocs gets adjacent slots.  Slabs are never given back to the core:
  * their slots are reused by any thread through the depot.
+ *
+ * CARVE ORDER
+ * A slab's stretch ends with the header of the block after it (the core's),
+ * so the stretch's last page is touched whatever the slab does.  The slots
+ * carved first are the ones in that page, then the rest from slot 0 up: a
+ * slab of a class that is little used touches the pages it carves and no
+ * other (churn1k: 32 slabs, 130 KB less peak RSS).  So the carved slots are
+ * a run that wraps around: the slot at offset off from base is carved iff
+ * (off - top_bytes) mod span_bytes < carved_bytes (slot_carved).
  */
 #include <errno.h>
 #include <string.h>
@@ -118,7 +127,9 @@ struct hm_slab {
     unsigned mag_cap;      /* mag_cap(klass) */
     uint32_t recip;        /* 2^32 / slot_bytes + 1: exact division below HM_SLAB */
     uint32_t nslots;
-    uint32_t carved;       /* slots [0, carved) have headers (S1; depot lock) */
+    uint32_t carved;       /* slots carved (S1; depot lock), in CARVE ORDER from top_bytes */
+    uint32_t top_bytes;    /* the offset from base of the first slot carved */
+    uint32_t span_bytes;   /* nslots * slot_bytes */
 };
 enum { SLAB_DESC_ALIGN = 64 };
 _Static_assert(sizeof(struct hm_slab) <= SLAB_DESC_ALIGN, "a slab's descriptor fits a cache line");
@@ -209,6 +220,21 @@ static inline bool state_swap(slot_hdr_t *hd, uint64_t *expect, uint64_t want)
     return __atomic_compare_exchange_n(&hd->state, expect, want, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
+/* Is the slot at offset off from base (a multiple of slot_bytes, or any
+ * offset past the slots) carved (CARVE ORDER)? */
+static inline bool slot_carved(const hm_slab_t *s, uintptr_t off)
+{
+    uintptr_t r = off >= s->top_bytes ? off - s->top_bytes : off + s->span_bytes - s->top_bytes;
+    return off < s->span_bytes && r < __atomic_load_n(&s->carved_bytes, __ATOMIC_ACQUIRE);
+}
+
+/* The c-th slot carved in s (CARVE ORDER). */
+static inline slot_hdr_t *carved_slot(const hm_slab_t *s, uint32_t c)
+{
+    uint32_t i = s->top_bytes / s->slot_bytes + c;
+    return slot_at(s, i >= s->nslots ? i - s->nslots : i);
+}
+
 /* Does p point at the payload of a carved slot of s? */
 static inline bool slot_valid(const hm_slab_t *s, const void *p)
 {
@@ -217,7 +243,7 @@ static inline bool slot_valid(const hm_slab_t *s, const void *p)
         return false;
     uintptr_t off = a - lo;
     uint32_t i = (uint32_t)(((uint64_t)off * s->recip) >> 32);
-    return off < __atomic_load_n(&s->carved_bytes, __ATOMIC_ACQUIRE) && (uintptr_t)i * s->slot_bytes == off;
+    return (uintptr_t)i * s->slot_bytes == off && slot_carved(s, off);
 }
 
 /* ---------------- fill patterns ---------------- */
@@ -439,13 +465,12 @@ static inline __attribute__((always_inline)) bool live_slot(hm_slab_t *s, void *
 }
 
 /* A linear overflow from the slot at hd reaches the next slot's size and
- * flags first: is that word intact (or is hd the last carved slot)?  The
+ * flags first: is that word intact (or is the next slot not carved)?  The
  * next slot's canary is checked when it is freed or reused. */
 static inline bool next_ok(const hm_slab_t *s, const slot_hdr_t *hd)
 {
     const slot_hdr_t *next = (const slot_hdr_t *)((const unsigned char *)hd + s->slot_bytes);
-    return (uintptr_t)next - (uintptr_t)s->base >= __atomic_load_n(&s->carved_bytes, __ATOMIC_ACQUIRE) ||
-           shape_ok(s, next);
+    return !slot_carved(s, (uintptr_t)next - (uintptr_t)s->base) || shape_ok(s, next);
 }
 
 static __attribute__((noinline, cold)) bool next_report(hm_slab_t *s, void *p, const char *op, const void *caller)
@@ -715,6 +740,17 @@ hm_magazine_t *hm_depot_swap_empty(unsigned k, hm_magazine_t *full)
  * 16 bytes before the alignment every payload then has (ALIGNMENT). */
 static uint32_t lead(unsigned k) { return (k & -k) * GRANULE - HDR_BYTES; }
 
+enum { PAGE_BYTES = 4096 }; /* the smallest page size: CARVE ORDER needs no more */
+
+/* The index of the first slot carved in a slab of class k with nslots
+ * slots (CARVE ORDER): the lowest that lies wholly in the last page of the
+ * stretch, or 0 when none does. */
+static uint32_t first_carved(unsigned k, uint32_t nslots)
+{
+    uint32_t bytes = k * GRANULE, i = (HM_SLAB - PAGE_BYTES - lead(k) + bytes - 1) / bytes;
+    return i < nslots ? i : 0;
+}
+
 _Static_assert((HM_SLOT_MAX_G & (HM_SLOT_MAX_G - 1)) == 0 && HM_SLOT_MAX_G * GRANULE == HM_SLOT_ALIGN_MAX,
                "the largest class's payloads have the largest alignment");
 
@@ -731,9 +767,9 @@ static hm_slab_t *new_slab(unsigned k, const void *caller)
     pthread_mutex_unlock(&pool_lock);
     if (!s)
         return NULL; /* the block stays allocated: one slab's worth, lost */
-    uint32_t bytes = k * GRANULE;
-    *s = (hm_slab_t){ .base = block + lead(k), .klass = k, .slot_bytes = bytes,
-                      .nslots = (HM_SLAB_BYTES - lead(k)) / bytes,
+    uint32_t bytes = k * GRANULE, nslots = (HM_SLAB_BYTES - lead(k)) / bytes;
+    *s = (hm_slab_t){ .base = block + lead(k), .klass = k, .slot_bytes = bytes, .nslots = nslots,
+                      .span_bytes = nslots * bytes, .top_bytes = first_carved(k, nslots) * bytes,
                       .recip = (uint32_t)((1ull << 32) / bytes + 1), .carved = 0, .carved_bytes = 0,
                       .level = env_check_level(),
                       .key = canary_absorb(canary_absorb(h->secret, (uint64_t)k << 32 | SLOT_FLAGS),
@@ -750,20 +786,21 @@ static hm_slab_t *new_slab(unsigned k, const void *caller)
     return s;
 }
 
-/* Carve the next slots of s (up to a magazine's worth) into empty magazine
- * m: headers written as fresh (S1, S3), the lowest slot on top so that a run
- * of mallocs gets adjacent slots.  Called with the class's depot lock. */
+/* Carve the next slots of s (up to a magazine's worth, in CARVE ORDER) into
+ * empty magazine m: headers written as fresh (S1, S3), the first carved on
+ * top so that a run of mallocs gets adjacent slots.  Called with the
+ * class's depot lock. */
 static void carve(hm_slab_t *s, hm_magazine_t *m)
 {
     uint32_t lo = s->carved, hi = lo + s->mag_cap < s->nslots ? lo + s->mag_cap : s->nslots;
-    for (uint32_t i = lo; i < hi; i++) {
-        slot_hdr_t *hd = slot_at(s, i);
+    for (uint32_t c = lo; c < hi; c++) {
+        slot_hdr_t *hd = carved_slot(s, c);
         hd->size = s->klass;
         hd->flags = SLOT_FLAGS;
         __atomic_store_n(&hd->state, state_make(s, hd, (uint32_t)payload_of(s) | STATE_BITS), __ATOMIC_RELAXED);
     }
-    for (uint32_t i = hi; i-- > lo;)
-        m->e[m->n++] = (hm_parked_slot_t){ (unsigned char *)slot_at(s, i) + HDR_BYTES, s };
+    for (uint32_t c = hi; c-- > lo;)
+        m->e[m->n++] = (hm_parked_slot_t){ (unsigned char *)carved_slot(s, c) + HDR_BYTES, s };
     s->carved = hi;
     __atomic_store_n(&s->carved_bytes, hi * s->slot_bytes, __ATOMIC_RELEASE);
 }
@@ -833,8 +870,8 @@ void hm_slots_each_live(void (*fn)(const void *p, size_t req, void *ctx), void *
     for (unsigned j = 0; j < n; j++) {
         const hm_slab_t *s = all_slabs[j];
         uint32_t carved = __atomic_load_n(&s->carved_bytes, __ATOMIC_ACQUIRE) / s->slot_bytes;
-        for (uint32_t i = 0; i < carved; i++) {
-            const slot_hdr_t *hd = slot_at(s, i);
+        for (uint32_t c = 0; c < carved; c++) {
+            const slot_hdr_t *hd = carved_slot(s, c);
             uint64_t st = state_load(hd);
             if (state_ok(s, hd, st) && !((uint32_t)st & HELD_BIT))
                 fn((const unsigned char *)hd + HDR_BYTES, payload_of(s) - (uint32_t)st, ctx);
