@@ -110,7 +110,10 @@ mem_heap_t *mem_heap_create_in_level(void *buf, size_t len, int level)
     return create_in(buf, len, level, false, false);
 }
 
-mem_heap_t *mem_heap_create_in_fresh(void *buf, size_t len, int level) { return create_in(buf, len, level, true, false); }
+mem_heap_t *mem_heap_create_in_fresh(void *buf, size_t len, int level)
+{
+    return create_in(buf, len, level, true, false);
+}
 
 mem_heap_t *mem_heap_create_in_untouched(void *buf, size_t len, int level)
 {

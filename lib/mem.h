@@ -190,11 +190,12 @@ int mem_heap_free(mem_heap_t *h, void *p);
  * first verify that nothing wrote to it meanwhile. */
 
 /* As mem_heap_create_in_fresh, except that a block carved from the part
- * never handed out is not poisoned first: it reads as zero, and its pages
- * stay untouched until the front end or its program writes them (glibc's
- * malloc does the same).  Its bytes are poisoned when it is freed or held,
- * as every block's are; only the slack is filled at once.  For a front end
- * that promises nothing about a new block's contents (the checked malloc). */
+ * never handed out is not poisoned first: it reads as zero (but for the few
+ * bytes where the free index's node was), and its pages stay untouched
+ * until the front end or its program writes them (glibc's malloc does the
+ * same).  Its bytes are poisoned when it is freed or held, as every
+ * block's are; only the slack is filled at once.  For a front end that
+ * promises nothing about a new block's contents (the checked malloc). */
 mem_heap_t *mem_heap_create_in_untouched(void *buf, size_t len, int level);
 
 /* mem_heap_alloc, in a block with room for `room` >= size bytes, so that a

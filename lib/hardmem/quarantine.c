@@ -31,7 +31,7 @@
  * few; an aligned request takes a binned block whose address is aligned
  * enough (among the last ALIGN_SCAN).  (aligned: 1.1 MB less peak RSS.)
  * A request whose bin has no such block takes one from the next classes up
- * (at most BORROW classes larger: up to 75% more room) before it goes to
+ * (at most BORROW class steps larger) before it goes to
  * the heap: the blocks in a bin move like a random walk held at zero, and
  * each time a bin is empty a block comes from the heap that later stays
  * binned; letting a bin borrow from the classes above makes those times
@@ -133,7 +133,7 @@ typedef struct cache {
 static __thread cache_t *my_cache __attribute__((tls_model("initial-exec")));
 
 /* The FIFO's longest length: as many entries as the budget holds of the
- * smallest blocks (MIN_BLOCK_G granules, >= 32 bytes), one for the block a put adds before
+ * smallest blocks (at least 32 bytes; MIN_BLOCK_G granules are 48), one for the block a put adds before
  * over_budget() trims the FIFO, and one to spare (hm_quarantine_init).  A
  * cache's FIFO starts at RING_FIRST entries and doubles when a put finds
  * it full (grow_ring), so that its memory is only touched as far as the
