@@ -287,10 +287,10 @@ static void move_oldest(cache_t *c)
     parked_t e = c->ring[c->head];
     c->head = ring_next(c, c->head);
     c->n--;
-    c->ring_bytes -= gbytes(block_granules(e.p));
     /* A held block's header is changed only by its holder (us): read it
      * without the heap's lock. */
     uint32_t g = block_granules(e.p), cg = 0;
+    c->ring_bytes -= gbytes(g);
     unsigned k = class_of(g, &cg);
     if (hm_opt.check_full || k == CLASSES || cg != g || hm_heap_retired(e.h)) {
         give_back(&e, "free (quarantine release)");
@@ -570,10 +570,11 @@ static void *bin_take(cache_t *c, unsigned k, size_t req, uintptr_t misalign)
             return NULL;
         parked_t e = c->bin[k][i - 1];
         c->bin[k][i - 1] = c->bin[k][--c->bin_n[k]];
-        c->bin_bytes -= gbytes(block_granules(e.p));
+        size_t bytes = gbytes(block_granules(e.p));
+        c->bin_bytes -= bytes;
         int code = mem_heap_unhold(e.h, e.p, req);
         if (!code) {
-            c->handed_out += (ptrdiff_t)gbytes(block_granules(e.p));
+            c->handed_out += (ptrdiff_t)bytes;
             return e.p;
         }
         /* Written after free (or its header was): report, and never hand
