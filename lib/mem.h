@@ -227,6 +227,16 @@ int mem_heap_unhold(mem_heap_t *h, void *p, size_t req);
  * Errors as mem_heap_usable_size. */
 int mem_heap_set_size(mem_heap_t *h, void *p, size_t size);
 
+/* Grow the live block p in place so that it has room for `room` bytes, with
+ * requested size `size` (1 <= size <= room, and room more than its usable
+ * size, else E_BAD_ARGS): it absorbs the front of the free block after it,
+ * as mem_heap_realloc does, but never moves.  The contents up to the old
+ * requested size stay; the bytes from there to `size` read as poison, those
+ * past it are slack.  E_NO_SPACE (no report) when the next block is not
+ * free or too small; other errors as mem_heap_realloc.  On error nothing
+ * changes. */
+int mem_heap_grow(mem_heap_t *h, void *p, size_t room, size_t size);
+
 /* Free the held block p (verified as by mem_heap_unhold) and coalesce it. */
 int mem_heap_release(mem_heap_t *h, void *p);
 

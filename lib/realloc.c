@@ -6,6 +6,8 @@
  *            otherwise the extra bytes become slack.
  *   grow     when the next block is free and the two together are large
  *            enough, the block absorbs the front of it (the rest stays free).
+ *            mem_heap_grow does only this, for a front end that would
+ *            rather allocate elsewhere itself than move by first fit.
  *   move     otherwise: first fit for the new size, copy, free the old block.
  *
  * All three run as one transaction: if any validation fails the heap is
@@ -83,6 +85,31 @@ static int grow_in_place(mem_heap_t *h, uint32_t g, uint32_t next, uint32_t need
     return MEM_OK;
 }
 
+/* The free block after g when the two together have need granules or more,
+ * else 0. */
+static uint32_t free_successor(mem_heap_t *h, uint32_t g, uint32_t need)
+{
+    const uint32_t old = hdr(h, g)->size, next = g + old;
+    if (next < h->end && !block_check(h, next) && !(hdr(h, next)->flags & BLK_ALLOC) &&
+        old + hdr(h, next)->size >= need)
+        return next;
+    return 0;
+}
+
+/* End a resize: roll back on error, else add d_req (an in-place resize's
+ * change of the requested bytes; move() and take() count their own) and
+ * commit.  Returns err. */
+static int end_resize(mem_heap_t *h, int err, long long d_req)
+{
+    if (err) {
+        rollback(h);
+    } else {
+        h->d_req += d_req;
+        commit(h);
+    }
+    return err;
+}
+
 static int move(mem_heap_t *h, uint32_t g, uint32_t need, size_t old_req, size_t size, void **out)
 {
     int err;
@@ -123,30 +150,47 @@ void *mem_heap_realloc(mem_heap_t *h, void *p, size_t size)
     if (size == 0) {
         err = E_BAD_ARGS;
     } else if (!(err = block_of(h, p, &g)) && !(err = slack_verify(h, g))) {
-        const uint32_t need = need_granules(h, size), old = hdr(h, g)->size, next = g + old;
+        const uint32_t need = need_granules(h, size), next = need ? free_successor(h, g, need) : 0;
         const size_t old_req = requested_of(h, g);
         if (!need) {
             err = E_NO_SPACE;
-        } else if (need <= old) {
+        } else if (need <= hdr(h, g)->size) {
             err = shrink(h, g, need, size);
             out = p;
-        } else if (next < h->end && !block_check(h, next) && !(hdr(h, next)->flags & BLK_ALLOC) &&
-                   old + hdr(h, next)->size >= need) {
+        } else if (next) {
             err = grow_in_place(h, g, next, need, old_req, size);
             out = p;
         } else {
             err = move(h, g, need, old_req, size, &out);
         }
-        if (err) {
-            rollback(h);
+        if (end_resize(h, err, out == p ? (long long)size - (long long)old_req : 0))
             out = NULL;
-        } else {
-            if (out == p) /* in place; move() and take() counted their own */
-                h->d_req += (long long)size - (long long)old_req;
-            commit(h);
-        }
     }
     heap_leave(h);
     set_errno(err);
     return out;
+}
+
+int mem_heap_grow(mem_heap_t *h, void *p, size_t room, size_t size)
+{
+    int err = heap_enter(h);
+    if (err)
+        return err;
+    uint32_t g;
+    if (size == 0 || room < size) {
+        err = report(h, E_BAD_ARGS, 0, "grow: room must be at least the size, and the size at least 1", room, size);
+    } else if (!(err = block_of(h, p, &g)) && !(err = slack_verify(h, g))) {
+        const uint32_t need = need_granules(h, room), old = hdr(h, g)->size;
+        const size_t usable = gbytes(old) - HDR_BYTES, old_req = requested_of(h, g);
+        uint32_t next;
+        if (room <= usable)
+            err = report(h, E_BAD_ARGS, g, "grow: the block already has that room", usable, room);
+        else if (!need || !(next = free_successor(h, g, need)))
+            err = E_NO_SPACE; /* not an error of the heap: no report */
+        else
+            err = end_resize(h, grow_in_place(h, g, next, need, old_req, size), (long long)size - (long long)old_req);
+    }
+    heap_leave(h);
+    set_errno(err);
+    return err;
 }

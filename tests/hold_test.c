@@ -1,6 +1,7 @@
 /*
  * hold_test.c - the front-end calls: holding a freed block, handing it out
- * again, releasing it, resizing in place, and allocating with room.
+ * again, releasing it, resizing in place, growing in place, and allocating
+ * with room.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -159,6 +160,57 @@ static void set_size_and_room(void)
     CHECK(mem_heap_free(h, a) == MEM_OK && stats().free_blocks == 1);
 }
 
+/* mem_heap_grow: into the free block after it, and only that. */
+static void grow(void)
+{
+    unsigned char *a = mem_heap_alloc(h, 100, MEM_FIRST_FIT), *b = mem_heap_alloc(h, 100, MEM_FIRST_FIT),
+                  *c = mem_heap_alloc(h, 100, MEM_FIRST_FIT);
+    CHECK(a && b == a + 128 && c == b + 128); /* 100 + 16 bytes: 8 granules each */
+    memset(a, 'g', 100);
+    size_t req;
+
+    /* The block after a is live, then held: no room, nothing changes. */
+    CHECK(mem_heap_grow(h, a, 150, 150) == E_NO_SPACE && mem_heap_usable_size(h, a) == 100);
+    CHECK(mem_heap_hold(h, b, &req) == MEM_OK && mem_heap_grow(h, a, 150, 150) == E_NO_SPACE);
+    CHECK(mem_heap_release(h, b) == MEM_OK);
+    mem_stats_t before = stats();
+
+    /* Free now, but 8 + 8 granules hold 240 bytes, no more. */
+    CHECK(mem_heap_grow(h, a, 241, 241) == E_NO_SPACE && mem_heap_usable_size(h, a) == 100);
+    CHECK(mem_heap_check(h) == MEM_OK);
+
+    /* Room for 150: 11 granules (160 usable), the other 5 stay free. */
+    CHECK(mem_heap_grow(h, a, 150, 120) == MEM_OK && mem_heap_usable_size(h, a) == 120);
+    CHECK(all_bytes(a, 100, 'g') && all_bytes(a + 100, 20, 0xDF) && all_bytes(a + 120, 40, 0xAC));
+    mem_stats_t st = stats();
+    CHECK(st.requested == before.requested + 20 && st.free_blocks == before.free_blocks);
+    CHECK(st.free_bytes == before.free_bytes - 3 * 16 && mem_heap_check(h) == MEM_OK);
+    CHECK(mem_heap_set_size(h, a, 160) == MEM_OK); /* the room is a's own */
+
+    /* Bad arguments, and pointers that are not live blocks. */
+    CHECK(mem_heap_grow(h, a, 180, 181) == E_BAD_ARGS);
+    CHECK(mem_heap_grow(h, a, 0, 0) == E_BAD_ARGS);
+    CHECK(mem_heap_grow(h, a, 160, 160) == E_BAD_ARGS); /* it has that room already */
+    CHECK(mem_heap_grow(h, a + 16, 200, 200) == E_BAD_POINTER);
+    CHECK(mem_heap_grow(h, b + 48, 200, 200) == E_DOUBLE_FREE); /* the free block itself */
+
+    /* A write into the free block is found before anything changes. */
+    unsigned char *fb = a + 160 + 16; /* the free block's payload: node, then poison */
+    fb[40] = 'w';
+    CHECK(mem_heap_grow(h, a, 240, 240) == E_CORRUPT_FREESPACE);
+    CHECK(mem_heap_usable_size(h, a) == 160 && all_bytes(a, 100, 'g'));
+    fb[40] = 0xDF;
+    CHECK(mem_heap_check(h) == MEM_OK);
+
+    /* Room for all of it: the free block goes, c's header learns it. */
+    CHECK(mem_heap_grow(h, a, 225, 240) == E_BAD_ARGS); /* room < size */
+    CHECK(mem_heap_grow(h, a, 240, 240) == MEM_OK && mem_heap_usable_size(h, a) == 240);
+    CHECK(stats().free_blocks == before.free_blocks - 1 && mem_heap_check(h) == MEM_OK);
+    CHECK(mem_heap_free(h, a) == MEM_OK);
+    CHECK(mem_heap_grow(h, a, 300, 300) == E_DOUBLE_FREE);
+    CHECK(mem_heap_free(h, c) == MEM_OK && stats().free_blocks == 1 && mem_heap_check(h) == MEM_OK);
+}
+
 int main(void)
 {
     h = mem_heap_create(64 * 1024);
@@ -168,6 +220,7 @@ int main(void)
     release_coalesces();
     release_runs();
     set_size_and_room();
+    grow();
     CHECK(mem_heap_check(h) == MEM_OK);
     mem_heap_destroy(h);
 

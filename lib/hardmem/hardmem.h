@@ -327,9 +327,10 @@ void hm_quarantine_put(mem_heap_t *h, void *p, size_t req);
  * binned when freed and reused for any request of its class.  An aligned
  * request's class is at least its alignment long (quarantine.c). */
 void *hm_recycle_take(size_t req, size_t align, size_t *room);
-/* p is a block just carved from a heap for the calling thread: counted as
- * live (the bins' limit follows the live blocks; quarantine.c bin_limit). */
-void hm_quarantine_count_new(const void *p);
+/* The calling thread took `bytes` more block bytes from a heap (a block
+ * carved for it, or one grown in place): counted as live (the bins' limit
+ * follows the live blocks; quarantine.c bin_limit). */
+void hm_quarantine_count_new(size_t bytes);
 /* Call fn with an address in the stack of every other thread that has a
  * cache (one that allocated a slot or freed a block) and has not ended:
  * the leak check scans those stacks (reach.c). */

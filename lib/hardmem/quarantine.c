@@ -602,11 +602,11 @@ void *hm_recycle_take(size_t req, size_t align, size_t *room)
     return p;
 }
 
-void hm_quarantine_count_new(const void *p)
+void hm_quarantine_count_new(size_t bytes)
 {
     cache_t *c = cache_if_any();
     if (c)
-        c->handed_out += (ptrdiff_t)gbytes(block_granules(p));
+        c->handed_out += (ptrdiff_t)bytes;
 }
 
 void hm_quarantine_lock(void) { pthread_mutex_lock(&spare_lock); }
