@@ -150,14 +150,15 @@ void *mem_heap_realloc(mem_heap_t *h, void *p, size_t size)
     if (size == 0) {
         err = E_BAD_ARGS;
     } else if (!(err = block_of(h, p, &g)) && !(err = slack_verify(h, g))) {
-        const uint32_t need = need_granules(h, size), next = need ? free_successor(h, g, need) : 0;
+        const uint32_t need = need_granules(h, size);
         const size_t old_req = requested_of(h, g);
+        uint32_t next;
         if (!need) {
             err = E_NO_SPACE;
         } else if (need <= hdr(h, g)->size) {
             err = shrink(h, g, need, size);
             out = p;
-        } else if (next) {
+        } else if ((next = free_successor(h, g, need))) {
             err = grow_in_place(h, g, next, need, old_req, size);
             out = p;
         } else {
