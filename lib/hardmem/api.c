@@ -165,12 +165,6 @@ static inline bool fast(void)
     return __builtin_expect(!(__atomic_load_n(&hm_gate, __ATOMIC_ACQUIRE) & HM_GATE_SLOW), 1);
 }
 
-/* The bytes of the region block whose payload is p, header included. */
-static inline size_t block_bytes(const void *p)
-{
-    return gbytes(((const block_hdr_t *)((const unsigned char *)p - MEM_HEADER))->size);
-}
-
 /* alloc_impl() for all but a slot on the fast path; the block has room for
  * at least `room` bytes (>= size; more for a realloc that grows). */
 static __attribute__((noinline)) void *alloc_slow(size_t size, size_t room, size_t align, bool zero,
@@ -197,7 +191,7 @@ static __attribute__((noinline)) void *alloc_slow(size_t size, size_t room, size
         if (!hm_opt.check_full && hm_opt.quarantine_bytes)
             p = hm_recycle_take(size, align, &room);
         if (!p && (p = hm_small_alloc(size, room, align, caller)) && hm_opt.quarantine_bytes)
-            hm_quarantine_count_new(block_bytes(p));
+            hm_quarantine_count_new(gbytes(hm_block_granules(p)));
         if (!p)
             errno = ENOMEM;
         else if (zero)
@@ -499,16 +493,17 @@ static size_t grown_room(size_t size)
  * answers, for slots.) */
 static int resize_block(mem_heap_t *h, void *p, size_t size, const void *caller)
 {
-    size_t before = block_bytes(p), usable = before - HDR_BYTES;
+    uint32_t before = hm_block_granules(p);
+    size_t usable = gbytes(before) - HDR_BYTES;
     int code;
-    if (hm_realloc_in_place(size, (uint32_t)(before / GRANULE))) {
+    if (hm_realloc_in_place(size, before)) {
         code = mem_heap_set_size(h, p, size);
     } else if (size > usable) {
         code = mem_heap_grow(h, p, grown_room(size), size);
         if (code == E_NO_SPACE)
             return 0;
         if (!code && hm_opt.quarantine_bytes)
-            hm_quarantine_count_new(block_bytes(p) - before);
+            hm_quarantine_count_new(gbytes(hm_block_granules(p) - before));
     } else {
         return 0;
     }

@@ -67,6 +67,13 @@ static inline size_t hm_first_diff(const unsigned char *p, size_t n, unsigned ch
     return n;
 }
 
+/* The size in granules (header included) of the region block whose payload
+ * is p, read from its header: for blocks the caller has validated or holds. */
+static inline uint32_t hm_block_granules(const void *p)
+{
+    return ((const block_hdr_t *)((const unsigned char *)p - MEM_HEADER))->size;
+}
+
 /* May a block or slot of `granules` (header included) keep a realloc to
  * size bytes in place?  When it has room and would not be more than half
  * empty; otherwise the block moves, like a growth, and keeps its class. */

@@ -184,8 +184,6 @@ static uint32_t granules_for(size_t req)
     return g < MIN_BLOCK_G ? MIN_BLOCK_G : g > UINT32_MAX ? UINT32_MAX : (uint32_t)g;
 }
 
-static uint32_t block_granules(const void *p) { return ((const block_hdr_t *)((const char *)p - MEM_HEADER))->size; }
-
 /* Give a held block back to its heap (verified and coalesced there). */
 static void give_back(const parked_t *e, const char *op)
 {
@@ -211,7 +209,7 @@ static void flush_bins(cache_t *c, const parked_t *extra, bool all)
         unsigned go = all ? c->bin_n[k] : (c->bin_n[k] + 1) / 2, keep = c->bin_n[k] - go;
         for (unsigned i = 0; i < go; i++) {
             c->sorted[n++] = c->bin[k][i];
-            c->bin_bytes -= gbytes(block_granules(c->bin[k][i].p));
+            c->bin_bytes -= gbytes(hm_block_granules(c->bin[k][i].p));
         }
         memmove(c->bin[k], c->bin[k] + go, keep * sizeof c->bin[k][0]);
         c->bin_n[k] = keep;
@@ -223,9 +221,9 @@ static void flush_bins(cache_t *c, const parked_t *extra, bool all)
     for (size_t i = 0; i < n;) {
         const parked_t *e = &c->sorted[i];
         size_t j = i + 1;
-        const unsigned char *end = (const unsigned char *)e->p + gbytes(block_granules(e->p));
+        const unsigned char *end = (const unsigned char *)e->p + gbytes(hm_block_granules(e->p));
         while (j < n && j - i < MEM_RUN_MAX && c->sorted[j].h == e->h && c->sorted[j].p == end) {
-            end += gbytes(block_granules(c->sorted[j].p));
+            end += gbytes(hm_block_granules(c->sorted[j].p));
             j++;
         }
         if (j - i == 1) {
@@ -289,7 +287,7 @@ static void move_oldest(cache_t *c)
     c->n--;
     /* A held block's header is changed only by its holder (us): read it
      * without the heap's lock. */
-    uint32_t g = block_granules(e.p), cg = 0;
+    uint32_t g = hm_block_granules(e.p), cg = 0;
     c->ring_bytes -= gbytes(g);
     unsigned k = class_of(g, &cg);
     if (hm_opt.check_full || k == CLASSES || cg != g || hm_heap_retired(e.h)) {
@@ -451,7 +449,7 @@ void hm_quarantine_put(mem_heap_t *h, void *p, size_t req)
     unsigned at = c->head + c->n;
     c->ring[at < c->ring_cap ? at : at - c->ring_cap] = (parked_t){ p, h, req };
     c->n++;
-    size_t bytes = gbytes(block_granules(p)); /* held: only we change it */
+    size_t bytes = gbytes(hm_block_granules(p)); /* held: only we change it */
     c->ring_bytes += bytes;
     c->handed_out -= (ptrdiff_t)bytes;
     over_budget(c);
@@ -570,7 +568,7 @@ static void *bin_take(cache_t *c, unsigned k, size_t req, uintptr_t misalign)
             return NULL;
         parked_t e = c->bin[k][i - 1];
         c->bin[k][i - 1] = c->bin[k][--c->bin_n[k]];
-        size_t bytes = gbytes(block_granules(e.p));
+        size_t bytes = gbytes(hm_block_granules(e.p));
         c->bin_bytes -= bytes;
         int code = mem_heap_unhold(e.h, e.p, req);
         if (!code) {
