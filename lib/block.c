@@ -37,7 +37,7 @@ static inline void vforget(mem_heap_t *h, uint32_t g)
         *vslot(h, g) = 0;
 }
 
-void meta_write(mem_heap_t *h, uint32_t *word, uint32_t value)
+void meta_write(mem_heap_t *h, meta_word_t *word, uint32_t value)
 {
     if (*word == value)
         return;
@@ -53,7 +53,7 @@ void meta_write(mem_heap_t *h, uint32_t *word, uint32_t value)
 
 void rollback(mem_heap_t *h)
 {
-    uint32_t *words = (uint32_t *)h->base;
+    meta_word_t *words = (meta_word_t *)h->base;
     while (h->undo_len) {
         const undo_entry_t *e = &h->undo[--h->undo_len];
         words[e->word] = e->old;
@@ -176,9 +176,12 @@ void node_write(mem_heap_t *h, uint32_t g, const free_node_t *n)
 {
     free_node_t v = *n;
     v.check = node_check(h, g, &v);
-    uint32_t src[NODE_BYTES / 4];
-    memcpy(src, &v, sizeof src);
-    uint32_t *dst = (uint32_t *)node(h, g);
+    /* v's words are read in place (meta_word_t aliases its fields).  A
+     * memcpy of v into a uint32_t array lost the store to v.check under
+     * clang 19 at -Os -flto (an optimiser bug of the kind of
+     * llvm/llvm-project#133984): tests/BUILD.bazel's *_os_lto tests. */
+    const meta_word_t *src = (const meta_word_t *)&v;
+    meta_word_t *dst = (meta_word_t *)node(h, g);
     for (size_t i = 0; i < NODE_BYTES / 4; i++)
         meta_write(h, &dst[i], src[i]);
 }
@@ -187,7 +190,7 @@ void meta_wipe(mem_heap_t *h, size_t at_byte, size_t len)
 {
     if (at_byte % GRANULE == 0) /* a retired header */
         vforget(h, (uint32_t)(at_byte / GRANULE));
-    uint32_t *w = (uint32_t *)(h->base + at_byte);
+    meta_word_t *w = (meta_word_t *)(h->base + at_byte);
     uint32_t poison;
     memset(&poison, POISON_BYTE, sizeof poison);
     for (size_t i = 0; i < len / 4; i++)

@@ -272,8 +272,14 @@ void set_errno(int code);
 int report(mem_heap_t *h, int code, uint32_t g, const char *what, uint64_t expected, uint64_t found);
 
 /* ---- transactions and metadata writes (lib/block.c) ---- */
+/* A metadata word as the transaction log writes it.  The same 4 bytes are
+ * read as header, footer and node fields (the node's check is a uint16_t)
+ * and are written whole by meta_write(), rollback() and meta_wipe(); C lets
+ * a uint16_t be read from bytes last stored as uint32_t only through a type
+ * that may alias every other, which may_alias makes this one. */
+typedef uint32_t __attribute__((may_alias)) meta_word_t;
 void txn_begin(mem_heap_t *h);
-void meta_write(mem_heap_t *h, uint32_t *word, uint32_t value);
+void meta_write(mem_heap_t *h, meta_word_t *word, uint32_t value);
 void rollback(mem_heap_t *h);
 void queue_fill(mem_heap_t *h, size_t at_byte, size_t len, int byte);
 /* Run the queued fills up to (not including) number `upto`. */
