@@ -4,8 +4,7 @@
  *
  * ROUTING
  *   slot    size <= HM_SLOT_MAX and alignment up to HM_SLOT_ALIGN_MAX (in a
- *           class that large), while a quarantine is on and check=full is
- *           not: a slot of a slab (slab.c), freed and reused without a
+ *           class that large), unless check=full: a slot of a slab (slab.c), freed and reused without a
  *           lock; the slab map tells a slot's pointer from others.
  *   small   size < large threshold: a region heap of the caller's arena
  *           (regions.c); freed blocks go through the quarantine.
@@ -103,9 +102,10 @@ static void hm_init(void)
     hm_options_init();
     hm_quarantine_init();
     hm_slabs_init();
-    /* Slots need the quarantine (their magazines are its bins); check=full
-     * wants every block in the core, which validates it at every call. */
-    hm_slots = hm_opt.quarantine_bytes && !hm_opt.check_full;
+    /* check=full wants every block in the core, which validates it at
+     * every call.  With quarantine_kb=0 slots stay: a freed slot then waits
+     * only until its magazine is full (quarantine.c SLOTS). */
+    hm_slots = !hm_opt.check_full;
     bool fast = hm_slots && hm_opt.fill < 0 && !hm_opt.summary && !hm_opt.leaks && !hm_opt.stacks &&
                 hm_opt.large_threshold > HM_SLOT_MAX;
     __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);

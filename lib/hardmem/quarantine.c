@@ -47,7 +47,9 @@
  * its magazine is full and then behind at least half the budget of later
  * slots, and a free costs a store into an array, with no per-slot FIFO
  * entry.  A slot in a part-filled magazine waits for the magazine to fill,
- * however long: rarely used sizes wait longer, never shorter.
+ * however long: rarely used sizes wait longer, never shorter.  With
+ * quarantine_kb=0 that is all the wait there is (a full magazine leaves the
+ * FIFO at once), while a freed block goes straight back to its heap.
  *
  * DOUBLE FREES need no lookup here: a held block's header says HELD, so the
  * core refuses a second free of it (E_DOUBLE_FREE) whichever thread's cache
