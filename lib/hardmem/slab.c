@@ -89,7 +89,7 @@ enum {
     SLOT_FLAGS = BLK_ALLOC | SLOT_FLAG,
     POOL_BYTES = 1 << 20, /* descriptors and magazines are carved from such maps */
 };
-enum { MAG_BYTES = 8192 }; /* slot bytes a magazine holds, at most */
+enum { MAG_BYTES = 6144 }; /* slot bytes a magazine holds, at most */
 
 /* How many slots of class k a magazine holds: HM_MAG_SLOTS, fewer for big
  * slots, so that what a thread keeps per class stays near MAG_BYTES. */
