@@ -4,8 +4,9 @@
  *
  * ROUTING
  *   slot    size <= HM_SLOT_MAX and alignment up to HM_SLOT_ALIGN_MAX (in a
- *           class that large), unless check=full: a slot of a slab (slab.c), freed and reused without a
- *           lock; the slab map tells a slot's pointer from others.
+ *           class that large), unless check=full: a slot of a slab
+ *           (slab.c), freed and reused without a lock; the slab map tells
+ *           a slot's pointer from others.
  *   small   size < large threshold: a region heap of the caller's arena
  *           (regions.c); freed blocks go through the quarantine.
  *   large   its own mapping with a guard page (large.c).
