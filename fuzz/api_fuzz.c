@@ -16,11 +16,13 @@
  *     of range, creation with bad sizes, error texts, report formatting,
  *     dump) give the documented codes;
  *   - the front-end calls (hold, unhold, release, release_run, set_size,
- *     alloc_room) succeed exactly when the model says they must, a held block
- *     is refused by every other call and reads as poison (level >= local),
- *     and no new block overlaps a held one.
+ *     alloc_room, grow) succeed exactly when the model says they must, a
+ *     held block is refused by every other call and reads as poison (level
+ *     >= local), and no new block overlaps a held one.
  * Call codes: the code byte modulo 7 picks the original seven calls; the
- * byte values 250..255 (appended later) pick the six front-end calls.
+ * byte values 250..255 (appended later) pick the first six front-end calls,
+ * and 249 (appended last, so that no older input changes meaning but those
+ * with that byte) picks grow.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,7 +233,65 @@ static long held_index(const state_t *st, const unsigned char *p)
     return -1;
 }
 
-/* The front-end calls of mem.h (hold ... alloc_room), op 0..5. */
+/* Would mem_heap_grow(p, room) find room, live block p at its start: is
+ * the block after it free, and are the two together at least the granules
+ * `room` bytes need? */
+static bool grow_fits(const state_t *st, const unsigned char *p, size_t room)
+{
+    const unsigned char *next = p + usable_of(p); /* the header of the block after p */
+    if (next >= st->hi || room > (size_t)(st->hi - st->lo))
+        return false;
+    const block_hdr_t *n = (const block_hdr_t *)next;
+    size_t need = (room + MEM_HEADER + GRANULE - 1) / GRANULE;
+    if (need < MIN_BLOCK_G)
+        need = MIN_BLOCK_G;
+    return !(n->flags & BLK_ALLOC) && (usable_of(p) + MEM_HEADER) / GRANULE + n->size >= need;
+}
+
+/* mem_heap_grow of any pointer with any room and size: only a live block's
+ * start may grow; with 1 <= size <= room and room above its usable size it
+ * grows exactly when the block after it is free and large enough (else
+ * E_NO_SPACE, and nothing changes); any other arguments are E_BAD_ARGS.  A
+ * grown block keeps its contents up to min(old, new size), the bytes from
+ * the old size to the new read as poison (level >= local), and it has the
+ * room asked for. */
+static void grow_call(state_t *st, src_t *s, long call)
+{
+    unsigned char *p = draw_ptr(s, st);
+    long i = live_index(st, p);
+    size_t room = draw_size(s), size = src_u8(s) % 2 ? room : draw_size(s);
+    size_t usable = i >= 0 ? usable_of(p) : 0;
+    bool args_ok = size >= 1 && room >= size && room > usable, fits = i >= 0 && args_ok && grow_fits(st, p, room);
+    int err = mem_heap_grow(st->h, p, room, size);
+    if (i < 0) {
+        if (!err)
+            die("grow accepted a pointer that is not a live block", call);
+        return;
+    }
+    if (!args_ok) {
+        if (err != E_BAD_ARGS)
+            die("grow with bad arguments did not give E_BAD_ARGS", call);
+        return;
+    }
+    if (err != (fits ? MEM_OK : E_NO_SPACE))
+        die("grow: the result does not match the next block", call);
+    if (err) {
+        if (usable_of(p) != usable)
+            die("a failed grow changed the block", call);
+        return;
+    }
+    blk_t b = st->live[i];
+    if (usable_of(p) < room)
+        die("grown block smaller than the room asked", call);
+    if (!all_bytes(p, b.req < size ? b.req : size, b.fill))
+        die("grow lost the prefix", call);
+    if (mem_heap_check_level(st->h) >= MEM_CHECK_LOCAL && size > b.req && !all_bytes(p + b.req, size - b.req, POISON_BYTE))
+        die("grown bytes do not read as poison", call);
+    st->live[i] = st->live[--st->n];
+    result(st, p, size, MEM_ALIGN, call);
+}
+
+/* The front-end calls of mem.h (hold ... alloc_room, grow), op 0..6. */
 static void front_end_call(state_t *st, src_t *s, long call, uint32_t op)
 {
     switch (op) {
@@ -320,7 +380,7 @@ static void front_end_call(state_t *st, src_t *s, long call, uint32_t op)
         memset(p, b->fill, size);
         break;
     }
-    default: { /* alloc with room */
+    case 5: { /* alloc with room */
         size_t size = draw_size(s), room = draw_size(s);
         int style = (int)src_u32(s) % 8;
         unsigned char *p = mem_heap_alloc_room(st->h, size, room, style);
@@ -329,13 +389,16 @@ static void front_end_call(state_t *st, src_t *s, long call, uint32_t op)
         result(st, p, size, MEM_ALIGN, call);
         break;
     }
+    default: /* grow any pointer in place */
+        grow_call(st, s, call);
+        break;
     }
 }
 
 static void one_call(state_t *st, src_t *s, long call)
 {
     uint8_t byte = src_u8(s);
-    uint32_t code = byte >= 250 ? 7 + (byte - 250u) : byte % 7u;
+    uint32_t code = byte == 249 ? 7 + 6 : byte >= 250 ? 7 + (byte - 250u) : byte % 7u;
     switch (code) {
     case 0: {
         size_t size = draw_size(s);

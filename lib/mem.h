@@ -231,8 +231,9 @@ int mem_heap_set_size(mem_heap_t *h, void *p, size_t size);
  * requested size `size` (1 <= size <= room, and room more than its usable
  * size, else E_BAD_ARGS): it absorbs the front of the free block after it,
  * as mem_heap_realloc does, but never moves.  The contents up to the old
- * requested size stay; the bytes from there to `size` read as poison, those
- * past it are slack.  E_NO_SPACE (no report) when the next block is not
+ * requested size or `size`, whichever is less, stay; the bytes from the old
+ * requested size to `size` (if any) read as poison, those past `size` are
+ * slack.  E_NO_SPACE (no report) when the next block is not
  * free or too small; other errors as mem_heap_realloc.  On error nothing
  * changes. */
 int mem_heap_grow(mem_heap_t *h, void *p, size_t room, size_t size);

@@ -75,7 +75,8 @@ static int grow_in_place(mem_heap_t *h, uint32_t g, uint32_t next, uint32_t need
     }
     if (h->level >= MEM_CHECK_LOCAL) {
         size_t pay = gbytes(g) + HDR_BYTES;
-        queue_fill(h, pay + old_req, size - old_req, POISON_BYTE);
+        if (size > old_req) /* mem_heap_grow may also cut the request: those bytes become slack */
+            queue_fill(h, pay + old_req, size - old_req, POISON_BYTE);
         queue_fill(h, gbytes(g + used) - slack, slack, SLACK_BYTE);
     }
     h->d_used += (long long)gbytes(used - old);

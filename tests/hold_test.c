@@ -212,6 +212,20 @@ static void grow(void)
     CHECK(mem_heap_free(h, c) == MEM_OK && stats().free_blocks == 1 && mem_heap_check(h) == MEM_OK);
 }
 
+/* mem_heap_grow to a size below the old request (api_fuzz found it queued a
+ * poison fill of size - old bytes, wrapped around: a crash): the room grows,
+ * the request is cut, the bytes past it become slack. */
+static void grow_and_cut(void)
+{
+    unsigned char *a = mem_heap_alloc(h, 100, MEM_FIRST_FIT), *b = mem_heap_alloc(h, 100, MEM_FIRST_FIT),
+                  *c = mem_heap_alloc(h, 100, MEM_FIRST_FIT);
+    CHECK(a && b && c && mem_heap_free(h, b) == MEM_OK);
+    memset(a, 'k', 100);
+    CHECK(mem_heap_grow(h, a, 150, 40) == MEM_OK && mem_heap_usable_size(h, a) == 40);
+    CHECK(all_bytes(a, 40, 'k') && all_bytes(a + 40, 120, 0xAC) && mem_heap_check(h) == MEM_OK);
+    CHECK(mem_heap_free(h, a) == MEM_OK && mem_heap_free(h, c) == MEM_OK && mem_heap_check(h) == MEM_OK);
+}
+
 /* mem_heap_grow among random allocations and frees (a fixed seed): it
  * succeeds, or says E_NO_SPACE, or E_BAD_ARGS when the block already has
  * the room (mem_heap_set_size must then succeed); a success keeps the
@@ -295,6 +309,7 @@ int main(void)
     set_size_and_room();
     grow();
     CHECK(mem_heap_check(h) == MEM_OK);
+    grow_and_cut();
     grow_random();
     mem_heap_destroy(h);
 
