@@ -159,19 +159,11 @@ int main(int argc, char **argv)
         name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     }
     char where[4096];
-    path = hmt_user_path(path, where, sizeof where);
     const void *buf;
     size_t len;
-    int e = hmt_map(path, &buf, &len);
-    if (e) {
-        fprintf(stderr, "replay: %s: %s\n", path, strerror(e));
-        return 1;
-    }
     hmt_reader_t rd;
-    if (hmt_reader_init(&rd, buf, len)) {
-        fprintf(stderr, "replay: %s: %s\n", path, rd.error);
+    if (hmt_open("replay", &path, where, sizeof where, &rd, &buf, &len))
         return 1;
-    }
     progress_t pr = { .what = name, .tty = isatty(2), .last = now() };
     hmt_scan_t scan;
     bool big = len > (8u << 20);

@@ -77,19 +77,11 @@ int main(int argc, char **argv)
         return 2;
     }
     char where[4096];
-    path = hmt_user_path(path, where, sizeof where);
     const void *buf;
     size_t len;
-    int e = hmt_map(path, &buf, &len);
-    if (e) {
-        fprintf(stderr, "summary: %s: %s\n", path, strerror(e));
-        return 1;
-    }
     hmt_reader_t rd;
-    if (hmt_reader_init(&rd, buf, len)) {
-        fprintf(stderr, "summary: %s: %s\n", path, rd.error);
+    if (hmt_open("summary", &path, where, sizeof where, &rd, &buf, &len))
         return 1;
-    }
     if (dump) {
         hmt_rec_t rec;
         uint64_t tid = 0;

@@ -199,6 +199,23 @@ void hmt_unmap(const void *buf, size_t len)
         munmap((void *)buf, len);
 }
 
+int hmt_open(const char *tool, const char **path, char *where, size_t n, hmt_reader_t *r, const void **buf,
+             size_t *len)
+{
+    *path = hmt_user_path(*path, where, n);
+    int e = hmt_map(*path, buf, len);
+    if (e) {
+        fprintf(stderr, "%s: %s: %s\n", tool, *path, strerror(e));
+        return 1;
+    }
+    if (hmt_reader_init(r, *buf, *len)) {
+        fprintf(stderr, "%s: %s: %s\n", tool, *path, r->error);
+        hmt_unmap(*buf, *len);
+        return 1;
+    }
+    return 0;
+}
+
 uint64_t hmt_block_bytes(uint64_t n)
 {
     if (n > UINT64_MAX - 64)

@@ -66,6 +66,13 @@ const char *hmt_user_path(const char *path, char *buf, size_t n);
 int hmt_map(const char *path, const void **buf, size_t *len);
 void hmt_unmap(const void *buf, size_t len);
 
+/* Open the trace *path for the command-line tool `tool`: *path becomes the
+ * path as the user meant it (hmt_user_path, into where[n]), the file is
+ * mapped into *buf and *len (hmt_map) and its header read into *r.  0, or 1
+ * after "tool: path: why" on stderr, with nothing left mapped. */
+int hmt_open(const char *tool, const char **path, char *where, size_t n, hmt_reader_t *r, const void **buf,
+             size_t *len);
+
 /* The bytes a block for a request of n bytes takes in the region heap
  * (lib/mem.h): max(48, round16(n + 16)); saturates near UINT64_MAX. */
 uint64_t hmt_block_bytes(uint64_t n);
