@@ -285,7 +285,8 @@ static void grow_call(state_t *st, src_t *s, long call)
         die("grown block smaller than the room asked", call);
     if (!all_bytes(p, b.req < size ? b.req : size, b.fill))
         die("grow lost the prefix", call);
-    if (mem_heap_check_level(st->h) >= MEM_CHECK_LOCAL && size > b.req && !all_bytes(p + b.req, size - b.req, POISON_BYTE))
+    bool poisoned = size <= b.req || all_bytes(p + b.req, size - b.req, POISON_BYTE);
+    if (mem_heap_check_level(st->h) >= MEM_CHECK_LOCAL && !poisoned)
         die("grown bytes do not read as poison", call);
     st->live[i] = st->live[--st->n];
     result(st, p, size, MEM_ALIGN, call);
