@@ -238,14 +238,15 @@ static long held_index(const state_t *st, const unsigned char *p)
  * `room` bytes need? */
 static bool grow_fits(const state_t *st, const unsigned char *p, size_t room)
 {
-    const unsigned char *next = p + usable_of(p); /* the header of the block after p */
+    const block_hdr_t *b = (const block_hdr_t *)(p - MEM_HEADER);
+    const unsigned char *next = (const unsigned char *)b + gbytes(b->size); /* the block after p */
     if (next >= st->hi || room > (size_t)(st->hi - st->lo))
         return false;
     const block_hdr_t *n = (const block_hdr_t *)next;
     size_t need = (room + MEM_HEADER + GRANULE - 1) / GRANULE;
     if (need < MIN_BLOCK_G)
         need = MIN_BLOCK_G;
-    return !(n->flags & BLK_ALLOC) && (usable_of(p) + MEM_HEADER) / GRANULE + n->size >= need;
+    return !(n->flags & BLK_ALLOC) && b->size + n->size >= need;
 }
 
 /* mem_heap_grow of any pointer with any room and size: only a live block's

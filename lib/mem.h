@@ -233,9 +233,8 @@ int mem_heap_set_size(mem_heap_t *h, void *p, size_t size);
  * as mem_heap_realloc does, but never moves.  The contents up to the old
  * requested size or `size`, whichever is less, stay; the bytes from the old
  * requested size to `size` (if any) read as poison, those past `size` are
- * slack.  E_NO_SPACE (no report) when the next block is not
- * free or too small; other errors as mem_heap_realloc.  On error nothing
- * changes. */
+ * slack.  E_NO_SPACE (no report) when the next block is not free or too
+ * small; other errors as mem_heap_realloc.  On error nothing changes. */
 int mem_heap_grow(mem_heap_t *h, void *p, size_t room, size_t size);
 
 /* Free the held block p (verified as by mem_heap_unhold) and coalesce it. */
